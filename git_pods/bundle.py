@@ -1,0 +1,143 @@
+"""The patch bundle: where its four files live (queued, rejected, archived, loose), its models and digest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+TRACE, CHANGELOG, HANDOFF = "thought_trace.yaml", "changelog.yaml", "handoff_log.yaml"
+DIFF, FILES = "patch.diff", "files"
+LOG_SCHEMAS = {TRACE: "thought-trace", CHANGELOG: "changelog", HANDOFF: "handoff-log"}
+DIGESTED = (CHANGELOG, HANDOFF, DIFF, TRACE)  # sorted by name, as `sha256sum` lists them
+KNOWN_IN_FOLDER = {*LOG_SCHEMAS, DIFF, FILES, "reason.yaml", ".gitkeep"}
+
+QUEUE_DIR, REJECTED_DIR, PATCHES_DIR, LOGS_DIR = ".patches/queue", ".patches/rejected", ".patches", ".logs"
+
+Kind = Literal["queued", "rejected", "archived", "folder"]
+
+
+@dataclass(frozen=True)
+class BundleFiles:
+    """Where one bundle's parts are; any part may be missing, which the rules report."""
+
+    kind: Kind
+    folder: Path
+    location_id: str | None
+    diff: Path | None
+    files_dir: Path | None
+    logs: Mapping[str, Path]
+    extra: tuple[Path, ...] = ()
+
+    @property
+    def expected_diff(self) -> Path:
+        if self.kind == "archived":
+            assert self.location_id is not None
+            return self.folder.parent.parent / PATCHES_DIR / f"{self.location_id}.diff"
+        return self.folder / DIFF
+
+
+def is_bundle_folder(folder: Path) -> bool:
+    """A folder holding any of a bundle's parts."""
+    return folder.is_dir() and any((folder / name).exists() for name in (*LOG_SCHEMAS, DIFF, FILES))
+
+
+def in_folder(folder: Path, kind: Kind = "folder") -> BundleFiles:
+    """A bundle kept as one folder (the queue's form, or a download)."""
+    present = {name: folder / name for name in LOG_SCHEMAS if (folder / name).exists()}
+    extra = (
+        tuple(sorted(p for p in folder.iterdir() if p.name not in KNOWN_IN_FOLDER)) if folder.is_dir() else ()
+    )
+    return BundleFiles(
+        kind=kind,
+        folder=folder,
+        location_id=folder.name if kind != "folder" else None,
+        diff=folder / DIFF if (folder / DIFF).exists() else None,
+        files_dir=folder / FILES if (folder / FILES).exists() else None,
+        logs=MappingProxyType(present),
+        extra=extra,
+    )
+
+
+def archived(root: Path, patch_id: str) -> BundleFiles:
+    """A promoted bundle: `.patches/ID.diff` and `.logs/ID/`."""
+    logs_dir = root / LOGS_DIR / patch_id
+    diff = root / PATCHES_DIR / f"{patch_id}.diff"
+    present = {name: logs_dir / name for name in LOG_SCHEMAS if (logs_dir / name).exists()}
+    extra = (
+        tuple(sorted(p for p in logs_dir.iterdir() if p.name not in LOG_SCHEMAS)) if logs_dir.is_dir() else ()
+    )
+    return BundleFiles(
+        kind="archived",
+        folder=logs_dir,
+        location_id=patch_id,
+        diff=diff if diff.exists() else None,
+        files_dir=None,
+        logs=MappingProxyType(present),
+        extra=extra,
+    )
+
+
+def sha256_file(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def bundle_digest(contents: Mapping[str, bytes]) -> str:
+    """The Pod-Bundle digest: `sha256sum` of the four files (queue names, sorted), hashed again.
+
+    Reproducible with coreutils in a bundle folder:
+    `sha256sum changelog.yaml handoff_log.yaml patch.diff thought_trace.yaml | sha256sum`.
+    """
+    listing = "".join(f"{hashlib.sha256(contents[name]).hexdigest()}  {name}\n" for name in DIGESTED)
+    return sha256_file(listing.encode("ascii"))
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """One handoff of a handoff log."""
+
+    from_pod: str
+    to_pod: str
+    reason: str
+    index: int
+    related_patch: str | None = None
+    task_id: str | None = None
+    digests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def handoffs(data: Any) -> tuple[Handoff, ...]:
+    """The handoffs in handoff-log data (a single mapping is a one-entry list).
+
+    Entries missing from, to or reason, or holding the wrong types, are left out: the schema
+    check reports them.
+    """
+    entries = data if isinstance(data, list) else [data]
+    out = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        fields = [entry.get(k) for k in ("from", "to", "reason")]
+        texts = [f for f in fields if isinstance(f, str)]
+        if len(texts) != len(fields):
+            continue
+        related, task = entry.get("related_patch"), entry.get("task_id")
+        digests = entry.get("digests")
+        out.append(
+            Handoff(
+                from_pod=texts[0],
+                to_pod=texts[1],
+                reason=texts[2],
+                index=index,
+                related_patch=related if isinstance(related, str) else None,
+                task_id=task if isinstance(task, str) else None,
+                digests=MappingProxyType(
+                    {k: v for k, v in (digests or {}).items() if isinstance(v, str)}
+                    if isinstance(digests, dict)
+                    else {}
+                ),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,1 @@
+"""The rules that hooks, validate and verify share, each with a stable id."""

@@ -1,0 +1,94 @@
+"""One artifact file: read it, load its YAML safely, check it against its schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_pods.checks.rules import violation
+from git_pods.schema import check
+from git_pods.violation import Violation
+from git_pods.yamlsafe import DEFAULT_MAX_BYTES, YamlDoc, YamlProblems, load
+
+_BY_NAME = {
+    "thought_trace.yaml": "thought-trace",
+    "changelog.yaml": "changelog",
+    "handoff_log.yaml": "handoff-log",
+}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A checked artifact: its document when it loaded, and what is wrong with it."""
+
+    doc: YamlDoc | None
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.doc is not None and not any(v.severity == "error" for v in self.violations)
+
+
+def schema_for(path: Path) -> str | None:
+    """Which schema a file's name and place say it follows ('diff' for diffs)."""
+    name = path.name.lower()
+    if name.endswith(".yml"):
+        name = name[:-4] + ".yaml"
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    parent = path.parent
+    if name == "config.yaml" and parent.name == ".pods":
+        return "pods-config"
+    if name.endswith(".yaml") and parent.name == "tasks" and parent.parent.name == ".pods":
+        return "task-packet"
+    if name.endswith((".jsonl", ".ndjson")):
+        return "metric-event"
+    if name.endswith((".diff", ".patch")):
+        return "diff"
+    return None
+
+
+def read(path: Path, shown: str) -> bytes | Violation:
+    """The file's bytes, or a GP118 violation saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        return violation("GP118", "a folder where a file was expected", file=shown)
+    except OSError as exc:
+        return violation("GP118", f"cannot read the file: {exc.strerror}", file=shown)
+
+
+def check_bytes(raw: bytes, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
+    """Load and schema-check one YAML artifact's bytes."""
+    try:
+        doc = load(raw, shown, max_bytes)
+    except YamlProblems as problems:
+        return Checked(None, problems.violations)
+    return Checked(doc, check(doc, schema))
+
+
+def check_file(path: Path, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
+    raw = read(path, shown)
+    if isinstance(raw, Violation):
+        return Checked(None, [raw])
+    return check_bytes(raw, shown, schema, max_bytes)
+
+
+def check_events(raw: bytes, shown: str) -> list[Violation]:
+    """Metric events: one compact JSON object per line, each valid against metric-event."""
+    out: list[Violation] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            out.append(violation("GP119", f"not JSON: {exc}", file=shown, line=number))
+            continue
+        if not isinstance(data, dict):
+            out.append(violation("GP119", "a JSON value that is not an object", file=shown, line=number))
+            continue
+        doc = YamlDoc(data=data, file=shown, lines={(): number})
+        out.extend(check(doc, "metric-event"))
+    return out

@@ -1,0 +1,85 @@
+"""Diff safety and path policy (GP3xx) that can be judged from the diff text alone."""
+
+from __future__ import annotations
+
+import posixpath
+
+from git_pods.checks.rules import violation
+from git_pods.config import Config, PodSpec
+from git_pods.diffscan import DiffSyntaxError, FileChange, scan
+from git_pods.violation import Violation
+
+ARCHIVE_PREFIXES = (".patches/", ".logs/")
+GITLINK, SYMLINK = "160000", "120000"
+
+
+def unsafe_reason(path: str) -> str | None:
+    """Why a path written by a diff could land outside the work tree, or None when it cannot."""
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return "is absolute"
+    for part in path.split("/"):
+        lowered = part.lower().rstrip(". ")
+        if part == "..":
+            return "climbs out with '..'"
+        if lowered == ".git" or lowered.startswith("git~"):
+            return "is inside .git"
+    return None
+
+
+def check_diff(
+    raw: bytes,
+    shown: str,
+    config: Config,
+    pod: PodSpec | None = None,
+) -> list[Violation]:
+    """Every safety and policy problem in a diff; pod=None skips the pod's path policy."""
+    if not raw.strip():
+        return [violation("GP300", "the diff is empty", file=shown)]
+    text = raw.decode("utf-8", "surrogateescape")
+    try:
+        changes = scan(text)
+    except DiffSyntaxError as exc:
+        rule = "GP308" if exc.crlf else "GP300"
+        return [violation(rule, exc.message, file=shown, line=exc.line)]
+    out: list[Violation] = []
+    for change in changes:
+        out.extend(_check_change(change, shown, config, pod))
+    return out
+
+
+def _check_change(
+    change: FileChange,
+    shown: str,
+    config: Config,
+    pod: PodSpec | None,
+) -> list[Violation]:
+    def at(rule: str, message: str, hint: str | None = None) -> Violation:
+        return violation(rule, message, hint=hint, file=shown, line=change.line)
+
+    out = []
+    for path in change.paths:
+        reason = unsafe_reason(path)
+        if reason:
+            out.append(at("GP301", f"path {path!r} {reason}"))
+            continue
+        lowered = path.lower()
+        if lowered.startswith(ARCHIVE_PREFIXES):
+            out.append(at("GP302", f"the diff writes {path}, inside git-pods' archive"))
+        elif pod is not None and not config.may_touch(pod, path):
+            out.append(at("GP303", f"pod '{pod.id}' may not change {path}"))
+        if posixpath.basename(lowered) == ".gitmodules":
+            out.append(at("GP305", f"the diff changes {path}"))
+    if change.git_old is not None and change.minus is not None and change.minus != change.git_old:
+        out.append(at("GP306", f"'--- {change.minus}' differs from the header's a/{change.git_old}"))
+    if change.git_new is not None and change.plus is not None and change.plus != change.git_new:
+        out.append(at("GP306", f"'+++ {change.plus}' differs from the header's b/{change.git_new}"))
+    if GITLINK in change.modes:
+        out.append(at("GP305", f"{change.target or change.git_old} is a submodule (mode 160000)"))
+    if change.binary and not change.binary_data:
+        out.append(at("GP307", f"binary change to {change.target or change.git_old} has no data"))
+    if change.new_mode == SYMLINK and change.added and change.target:
+        link = "\n".join(change.added)
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.target), link))
+        if link.startswith("/") or resolved.startswith("..") or unsafe_reason(resolved):
+            out.append(at("GP304", f"symlink {change.target} points to {link!r}, outside the repository"))
+    return out

@@ -1,0 +1,402 @@
+"""The rule catalogue: every stable rule id, what it means and how to fix it (`--explain`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from git_pods.violation import Severity, Violation
+
+RANGES = {
+    "GP1": "YAML and schemas",
+    "GP2": "bundle consistency",
+    "GP3": "diff safety and path policy",
+    "GP4": "applying and promoting",
+    "GP5": "history and verify",
+    "GP6": "install, hooks and config",
+    "GP7": "assign and handoff",
+    "GP8": "notes and sync",
+    "GP9": "reports",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: its id, one-line title, what it means and the usual fix."""
+
+    id: str
+    title: str
+    explain: str
+    fix: str
+    severity: Severity = "error"
+
+
+def _r(rule_id: str, title: str, explain: str, fix: str, severity: Severity = "error") -> Rule:
+    return Rule(rule_id, title, explain, fix, severity)
+
+
+_RULES = [
+    _r(
+        "GP100",
+        "not UTF-8 text",
+        "Artifacts are UTF-8 text. The file holds bytes that are not valid UTF-8, often a file "
+        "saved in Latin-1 or UTF-16 by an editor, or a binary file given a .yaml name.",
+        "save the file as UTF-8 (most editors: 'Save with encoding')",
+    ),
+    _r(
+        "GP101",
+        "YAML syntax error",
+        "The file is not well-formed YAML: bad indentation, an unclosed quote or bracket, a tab "
+        "used for indentation, or more than one document (---) in one file.",
+        "correct the YAML at the line shown; quote text that contains ': ' or starts with a symbol",
+    ),
+    _r(
+        "GP102",
+        "file too large",
+        "YAML artifacts are small. Files over the limit (1 MiB unless .pods/config.yaml sets "
+        "limits.yaml_max_bytes) are refused before they are parsed, so a huge or generated file "
+        "cannot stall a hook.",
+        "keep logs short and link large material (a transcript URL or digest) instead of pasting it",
+    ),
+    _r(
+        "GP103",
+        "duplicate key",
+        "A key appears twice in one mapping. YAML parsers silently keep the last value, so half of "
+        "what was written would be lost.",
+        "keep one of the two keys (merge their values)",
+    ),
+    _r(
+        "GP104",
+        "YAML alias or anchor use",
+        "Aliases (*name) are refused: they make one value appear in many places and allow 'billion "
+        "laughs' files that explode when read.",
+        "write the value out in full where it is needed",
+    ),
+    _r(
+        "GP105",
+        "YAML tag not allowed",
+        "Only the standard YAML tags for text, numbers, booleans, null, lists and mappings are "
+        "accepted. Tags such as !!python/object, !!binary, !!set or custom !tags are refused: they "
+        "can run code or produce values JSON cannot hold.",
+        "remove the tag and write a plain value",
+    ),
+    _r(
+        "GP106",
+        "ambiguous number",
+        "YAML 1.1 (PyYAML) reads 0755 as the octal number 493 and 1:30 as 90, while YAML 1.2 tools "
+        "read 755 and the text '1:30'. Such values mean different things to different readers.",
+        "quote it ('0755') if it is text, or write the number plainly (755)",
+    ),
+    _r(
+        "GP107",
+        "key that is not plain text",
+        "Mapping keys must be plain text. Lists or mappings used as keys, and YAML merge keys (<<), "
+        "are refused.",
+        "use a plain text key and write merged values out",
+    ),
+    _r(
+        "GP108",
+        "empty document",
+        "The file holds no YAML document (it is empty or only comments).",
+        "write the artifact's fields; see the smallest valid bundle in the README",
+    ),
+    _r(
+        "GP109",
+        "unquoted value read as another type",
+        "YAML 1.1 reads some unquoted text as something else: no/yes/on/off become booleans, "
+        "1.10 becomes the number 1.1, an empty value becomes null. Where the schema expects text "
+        "this is reported with the value as written.",
+        "quote the value: reason: 'no'",
+    ),
+    _r(
+        "GP110",
+        "required key missing",
+        "The schema requires this key and the artifact does not have it.",
+        "add the key with a value",
+    ),
+    _r(
+        "GP111",
+        "unknown key",
+        "The schema does not know this key. Unknown keys are errors so that a misspelled key is "
+        "caught instead of silently ignored. Keys starting with x- are free for extensions.",
+        "correct the spelling (see the did-you-mean hint) or prefix your own keys with x-",
+    ),
+    _r(
+        "GP112",
+        "wrong type",
+        "The value has the wrong type: text where a list is expected, a list where a mapping is "
+        "expected, and so on.",
+        "write the value as the type the schema expects",
+    ),
+    _r(
+        "GP113",
+        "value not allowed",
+        "The value is not one of those the schema allows.",
+        "use one of the listed values",
+    ),
+    _r(
+        "GP114",
+        "value has the wrong form",
+        "The value does not have the required form: a time that is not an RFC 3339 date-time, a "
+        "digest that is not sha256:<64 hex>, a reference that is neither a URL nor a digest.",
+        "write the value in the form shown in the message",
+    ),
+    _r(
+        "GP115",
+        "value out of bounds",
+        "The value is too short, too long, or a list has too few or too many items (an empty "
+        "summary, an empty list of steps).",
+        "fill in the value, or shorten it to the limit",
+    ),
+    _r(
+        "GP116",
+        "schema violation",
+        "The artifact breaks a schema rule not covered by a more specific id.",
+        "see the message; the schemas are in the package's schemas/ folder",
+    ),
+    _r(
+        "GP117",
+        "nested too deeply",
+        "Artifacts are shallow; a document nested more than 64 levels is refused.",
+        "flatten the structure",
+    ),
+    _r(
+        "GP118",
+        "file cannot be read",
+        "The file exists but could not be read (a permission problem, or a folder where a file "
+        "was expected).",
+        "check the file's permissions and type",
+    ),
+    _r(
+        "GP119",
+        "not one JSON object per line",
+        "Metric events are stored one compact JSON object per line; this line is not a JSON object.",
+        "write each event as one JSON object on its own line",
+    ),
+    _r(
+        "GP200",
+        "bundle incomplete",
+        "A bundle is four files: patch.diff (or a files/ folder of whole files), "
+        "thought_trace.yaml, changelog.yaml and handoff_log.yaml. One is missing.",
+        "add the missing file; `git pod-submit` writes all four from the working tree",
+    ),
+    _r(
+        "GP201",
+        "patch ids disagree",
+        "The bundle's folder and its files must name the same patch id (patch_id in the trace and "
+        "changelog).",
+        "make every patch_id equal to the bundle folder's name",
+    ),
+    _r(
+        "GP202",
+        "pods disagree",
+        "The trace, the changelog and the handoff's sender must name the same pod.",
+        "write the same pod id in all three files",
+    ),
+    _r(
+        "GP203",
+        "tasks disagree",
+        "The trace, the changelog and the handoff (when it names a task) must name the same task.",
+        "write the same task_id in all three files",
+    ),
+    _r(
+        "GP204",
+        "handoff does not name the bundle",
+        "The handoff log links the handoff to its patch through related_patch, which must name "
+        "this bundle (its patch id, or the id with .diff).",
+        "set related_patch: <patch id>.diff in handoff_log.yaml",
+    ),
+    _r(
+        "GP205",
+        "unknown pod",
+        "The pod is not in the pods registry (.pods/config.yaml, or the built-in default pods "
+        "when the repository has no config).",
+        "use a registered pod id, or add the pod to .pods/config.yaml",
+    ),
+    _r(
+        "GP206",
+        "handoff not allowed",
+        "The config lists, for each pod, the pods it may hand work to (next). This handoff goes "
+        "somewhere the sender may not hand off to.",
+        "hand off to one of the allowed pods, or add the target to the sender's next list",
+    ),
+    _r(
+        "GP207",
+        "digest mismatch",
+        "The handoff log records sha256 digests of the files it hands over; a file's content "
+        "does not match its digest, so it changed after the handoff was written.",
+        "restore the file that was handed over, or recompute the digest (sha256sum FILE)",
+    ),
+    _r(
+        "GP208",
+        "invalid id",
+        "Patch ids are a letter or digit then letters, digits, '_' or '-', at most 100 "
+        "characters, unique ignoring case. Task ids are a letter then letters, digits, '_' or "
+        "'-', optionally followed by .parts (F2.1), at most 64 characters. Pod ids are lower-case "
+        "letters, digits, '_' and '-', starting with a letter.",
+        "rename the id to follow the grammar, e.g. patch_20250419_123456, F2.1, dev-pod",
+    ),
+    _r(
+        "GP209",
+        "orphan record",
+        "An archived diff (.patches/<ID>.diff) needs its logs in .logs/<ID>/, and logs need their "
+        "diff: one without the other is an orphan.",
+        "restore the missing half from history (git log -- .patches/<ID>.diff), or remove the orphan",
+    ),
+    _r(
+        "GP210",
+        "ambiguous or unsafe whole-file bundle",
+        "A bundle carries its change either as patch.diff or as whole files under files/, not "
+        "both; every path under files/ must be a plain relative path inside the repository.",
+        "keep one of patch.diff and files/, and remove unsafe entries",
+    ),
+    _r(
+        "GP211",
+        "unexpected file in bundle",
+        "The bundle folder holds a file git-pods does not know; it is ignored.",
+        "remove it, or keep notes in the trace instead",
+        "warning",
+    ),
+    _r(
+        "GP212",
+        "patch id already promoted",
+        "A queued bundle has the id of a patch already archived in .patches/; promoting it "
+        "again would be refused unless it is the same bundle.",
+        "give the new bundle a new patch id (and supersedes: <old id> in its trace)",
+        "warning",
+    ),
+    _r(
+        "GP213",
+        "loose file in the queue",
+        "The queue holds bundles as folders (.patches/queue/<ID>/); a loose file there (the seeds' "
+        "flat download) is not a bundle.",
+        "run `git pod-intake .patches/queue` to group loose files into bundle folders",
+    ),
+    _r(
+        "GP214",
+        "flat logs layout",
+        "The seeds keep single .logs/*.yaml files; git-pods keeps one folder per patch "
+        "(.logs/<ID>/) so branches promoting in parallel never conflict.",
+        "move the files into .logs/<patch id>/ (git pod-intake does this for downloads)",
+    ),
+    _r(
+        "GP300",
+        "diff does not parse",
+        "patch.diff must be a unified diff as `git diff` writes it; this one is empty or broken "
+        "(often hunk counts that do not match the lines, which models get wrong).",
+        "regenerate the diff with `git diff --binary`, or send whole files under files/ instead",
+    ),
+    _r(
+        "GP301",
+        "unsafe path in diff",
+        "The diff names a path outside the repository: absolute, with '..', or inside .git "
+        "(in any spelling).",
+        "diff only files inside the repository, with paths relative to its top",
+    ),
+    _r(
+        "GP302",
+        "diff writes git-pods' archive",
+        "Only promote writes .patches/ and .logs/, so that no archive can be forged by a diff.",
+        "remove the .patches/ and .logs/ changes from the diff",
+    ),
+    _r(
+        "GP303",
+        "path not allowed for the pod",
+        "The config's path policy does not let this pod change this path (policy files such as "
+        ".pods/ and .pre-commit-config.yaml are protected unless the pod may_touch_policy).",
+        "leave the path to a pod that may change it, or change the policy in .pods/config.yaml",
+    ),
+    _r(
+        "GP304",
+        "unsafe symlink",
+        "The diff creates a symbolic link that points outside the repository or into .git.",
+        "use a relative link that stays inside the repository, or a regular file",
+    ),
+    _r(
+        "GP305",
+        "submodule change",
+        "The diff adds or changes a submodule (a gitlink, mode 160000) or .gitmodules; pods may "
+        "not change what code the repository pulls in.",
+        "leave submodule changes to a human commit",
+    ),
+    _r(
+        "GP306",
+        "diff headers disagree",
+        "The ---/+++ names differ from the 'diff --git' header, so tools would apply the change "
+        "to a different file than reviewers see.",
+        "regenerate the diff with `git diff`",
+    ),
+    _r(
+        "GP307",
+        "binary change without data",
+        "The diff says 'Binary files ... differ' but carries no binary data, so it cannot be applied.",
+        "regenerate the diff with `git diff --binary`",
+    ),
+    _r(
+        "GP308",
+        "diff line endings changed",
+        "The diff's header lines end in CRLF: a download or editor converted its line endings, "
+        "and git will not apply it.",
+        "download the diff again as-is, or convert it back with dos2unix",
+    ),
+    _r(
+        "GP600",
+        "config names an unknown pod",
+        "A pod's next list names a pod that is not in the registry.",
+        "add the pod to pods:, or remove it from next",
+    ),
+    _r(
+        "GP601",
+        "prompt template missing",
+        "A pod's prompt template file does not exist; assignments would use the built-in one.",
+        "create the file (git pod-init writes one per pod) or fix the prompt path",
+        "warning",
+    ),
+    _r(
+        "GP602",
+        "config invalid",
+        "The pods config is invalid, so rules that need it (known pods, allowed handoffs, path "
+        "policy) are checked against the built-in default config instead.",
+        "fix .pods/config.yaml (git pod-validate .pods/config.yaml lists the problems)",
+        "warning",
+    ),
+    _r(
+        "GP700",
+        "ledger name and task differ",
+        "A task's ledger is .pods/tasks/<TASK>.yaml and holds that task's packet; the file name and "
+        "task_id must agree.",
+        "rename the file to the task id, or correct task_id",
+    ),
+]
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+
+def violation(
+    rule_id: str,
+    message: str,
+    *,
+    hint: str | None = None,
+    file: str | None = None,
+    line: int | None = None,
+    path: str | None = None,
+    commit: str | None = None,
+) -> Violation:
+    """A violation of a catalogued rule; the hint defaults to the rule's usual fix."""
+    rule = RULES[rule_id]
+    return Violation(
+        rule=rule_id,
+        message=message,
+        severity=rule.severity,
+        hint=hint if hint is not None else rule.fix,
+        file=file,
+        line=line,
+        path=path,
+        commit=commit,
+    )
+
+
+def explain(rule_id: str) -> str:
+    """The text `git pod-validate --explain RULE` prints."""
+    rule = RULES[rule_id.upper()]
+    area = RANGES.get(rule.id[:3], "")
+    return f"{rule.id}: {rule.title} ({area}; {rule.severity})\n\n{rule.explain}\n\nHow to fix: {rule.fix}\n"

@@ -1,0 +1,96 @@
+"""What every git-pod-<verb> shares: -h, --json, one error handler mapped to exit codes, the crash log."""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from git_pods import __version__
+from git_pods.commands.output import Output
+from git_pods.errors import ExitCode, GitPodsError
+from git_pods.gitio.runner import git_dir
+
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (violations as objects).")]
+
+
+class Interrupted(GitPodsError):
+    """Ctrl-C: stop where we are; nothing half-written is left behind by design."""
+
+    exit_code = ExitCode(1)
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+
+def new_app() -> typer.Typer:
+    """A single-command typer app with git-pods' conventions."""
+    return typer.Typer(
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings=CONTEXT,
+    )
+
+
+def output(verb: str, json_mode: bool) -> Output:
+    return Output(sys.stdout, sys.stderr, json_mode=json_mode, command=verb)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted()
+
+
+def main(app: typer.Typer, verb: str, argv: Sequence[str] | None = None) -> NoReturn:
+    """Run one verb and exit with the contract's code; a bug is exit 5 with a crash log."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    json_mode = "--json" in args
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        typer.main.get_command(app).main(
+            args=args,
+            prog_name=f"git pod-{verb}",
+            standalone_mode=True,
+        )
+    except Interrupted:
+        sys.stderr.write(f"git pod-{verb}: interrupted\n")
+        sys.exit(130)
+    except GitPodsError as exc:
+        output(verb, json_mode).error(exc)
+        sys.exit(int(exc.exit_code))
+    except Exception as exc:  # the one handler: a bug is exit 5, never a bare traceback
+        log = write_crash_log(verb, args)
+        sys.stderr.write(
+            f"git pod-{verb}: internal error (a bug in git-pods {__version__}): "
+            f"{type(exc).__name__}: {exc}\n    crash log: {log}\n"
+            "    please report it with that file\n"
+        )
+        sys.exit(int(ExitCode.INTERNAL))
+    sys.exit(0)  # pragma: no cover - click always exits in standalone mode
+
+
+def write_crash_log(verb: str, args: Sequence[str]) -> Path:
+    """Write the traceback and versions inside the repository's git folder (else the temp folder)."""
+    folder = git_dir(Path.cwd())
+    target = folder / "pods" if folder is not None else Path(tempfile.gettempdir()) / "git-pods"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    path.write_text(
+        f"git-pods {__version__}\npython {sys.version}\nplatform {platform.platform()}\n"
+        f"command git pod-{verb} {' '.join(args)}\ncwd {Path.cwd()}\n\n"
+        f"{traceback.format_exc()}",
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,1 @@
+"""One module per verb: `run(options, ...) -> int`, plain functions with no typer import."""

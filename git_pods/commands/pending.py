@@ -1,0 +1,28 @@
+"""Verbs of the contract that a later release fills in: they refuse honestly, never fake success."""
+
+from __future__ import annotations
+
+from git_pods import __version__
+from git_pods.errors import NotImplementedYet
+
+PLANNED = {
+    "init": "adoption: config, prompts, hooks",
+    "assign": "assign, hand off, status",
+    "handoff": "assign, hand off, status",
+    "status": "assign, hand off, status",
+    "submit": "submit, intake and promote",
+    "intake": "submit, intake and promote",
+    "promote": "submit, intake and promote",
+    "verify": "verify and the history hooks",
+    "sync": "remotes: notes sync, push, pull requests",
+    "report": "metrics and reports",
+    "doctor": "adoption: config, prompts, hooks",
+}
+
+
+def run(verb: str) -> int:
+    """Refuse with exit 2, saying what is not there yet and what works today."""
+    raise NotImplementedYet(
+        f"git pod-{verb} is not implemented yet in git-pods {__version__} (planned with {PLANNED[verb]})",
+        hint="git pod-validate works today; see README.md for what each release adds",
+    )

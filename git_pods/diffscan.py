@@ -1,0 +1,245 @@
+"""A strict reader of unified diffs: every file a diff changes, its names and modes, hunk counts exact.
+
+unidiff is lenient where models go wrong (it drops lines past a hunk's stated count), so
+validation reads the structure itself, in one pass, with the line of everything it reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_EXTENDED = (
+    "old mode ",
+    "new mode ",
+    "deleted file mode ",
+    "new file mode ",
+    "similarity index ",
+    "dissimilarity index ",
+    "rename from ",
+    "rename to ",
+    "copy from ",
+    "copy to ",
+    "index ",
+)
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+class DiffSyntaxError(Exception):
+    """The text is not a diff git could apply; `line` is where reading stopped."""
+
+    def __init__(self, message: str, line: int | None, crlf: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.crlf = crlf
+
+
+@dataclass
+class FileChange:
+    """One file's change as the diff states it (names without their a/ b/ prefix)."""
+
+    line: int
+    git_old: str | None = None
+    git_new: str | None = None
+    minus: str | None = None
+    plus: str | None = None
+    rename_from: str | None = None
+    rename_to: str | None = None
+    old_mode: str | None = None
+    new_mode: str | None = None
+    index_mode: str | None = None
+    binary: bool = False
+    binary_data: bool = False
+    added: list[str] = field(default_factory=list)
+    hunks: int = 0
+
+    @property
+    def paths(self) -> list[str]:
+        """Every name the change mentions, so no disguised name escapes the checks."""
+        names = (self.git_old, self.git_new, self.minus, self.plus, self.rename_from, self.rename_to)
+        return list(dict.fromkeys(n for n in names if n is not None))
+
+    @property
+    def target(self) -> str | None:
+        """The path the change writes (None for a deletion)."""
+        if self.plus is not None:
+            return self.plus
+        if self.rename_to is not None:
+            return self.rename_to
+        if self.new_mode == "deleted":
+            return None
+        return self.git_new
+
+    @property
+    def modes(self) -> list[str]:
+        return [m for m in (self.old_mode, self.new_mode, self.index_mode) if m]
+
+
+def unquote(name: str) -> str:
+    """git's C-style quoting ("a/caf\\303\\251") back to text; other names unchanged."""
+    if not (len(name) >= 2 and name.startswith('"') and name.endswith('"')):
+        return name
+    body, out, i = name[1:-1], bytearray(), 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\":
+            out += char.encode("utf-8", "surrogateescape")
+            i += 1
+        elif body[i + 1 : i + 4].isdigit() and len(body[i + 1 : i + 4]) == 3:
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out.append(_ESCAPES.get(body[i + 1 : i + 2], ord(body[i + 1 : i + 2] or "\\")))
+            i += 2
+    return out.decode("utf-8", "surrogateescape")
+
+
+def _strip(name: str, prefix: str) -> str | None:
+    name = unquote(name.split("\t", 1)[0] if not name.startswith('"') else name)
+    if name == "/dev/null":
+        return None
+    return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def _git_header(rest: str) -> tuple[str | None, str | None]:
+    """Names from `diff --git a/x b/x`, quoted or not (unquoted names may hold spaces)."""
+    if rest.startswith('"'):
+        end = rest.index('"', 1) if '"' in rest[1:] else len(rest)
+        while end < len(rest) and rest[end - 1] == "\\":
+            end = rest.index('"', end + 1)
+        return _strip(rest[: end + 1], "a/"), _strip(rest[end + 2 :], "b/")
+    half = (len(rest) - 1) // 2
+    if rest[half : half + 1] == " " and rest[half + 1 :].startswith("b/"):
+        return _strip(rest[:half], "a/"), _strip(rest[half + 1 :], "b/")
+    old, _, new = rest.partition(" b/")
+    return _strip(old, "a/"), _strip("b/" + new, "b/") if new else None
+
+
+def scan(text: str) -> list[FileChange]:
+    """Every file change in the diff; DiffSyntaxError at the first line that breaks the format."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    files: list[FileChange] = []
+    current: FileChange | None = None
+    in_header = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        number = i + 1
+        if line.startswith(("diff --git ", "--- ", "+++ ", "@@ ")) and line.endswith("\r"):
+            raise DiffSyntaxError("the diff's lines end in CRLF", number, crlf=True)
+        if line.startswith("diff --git "):
+            current = FileChange(line=number)
+            current.git_old, current.git_new = _git_header(line[len("diff --git ") :])
+            files.append(current)
+            in_header = True
+            i += 1
+        elif line.startswith("--- ") and (current is None or not in_header or current.minus):
+            current = FileChange(line=number)
+            files.append(current)
+            in_header = True
+        elif in_header and current is not None and line.startswith(_EXTENDED):
+            _extended(current, line)
+            i += 1
+        elif in_header and current is not None and line.startswith("--- "):
+            if i + 1 >= len(lines) or not lines[i + 1].startswith("+++ "):
+                raise DiffSyntaxError("a '--- ' line is not followed by '+++ '", number + 1)
+            current.minus = _strip(line[4:], "a/")
+            current.plus = _strip(lines[i + 1][4:], "b/")
+            i = _hunks(lines, i + 2, current)
+            in_header = False
+        elif in_header and current is not None and line.startswith("Binary files "):
+            current.binary = True
+            i += 1
+        elif in_header and current is not None and line.startswith("GIT binary patch"):
+            current.binary = current.binary_data = True
+            i += 1
+            while i < len(lines) and not lines[i].startswith("diff --git "):
+                i += 1
+        elif line.startswith("@@"):
+            raise DiffSyntaxError("a hunk (@@) with no file header before it", number)
+        else:  # e-mail headers, commit message, signature: text around the diff
+            i += 1
+    if not files:
+        raise DiffSyntaxError("no file changes found: this is not a unified diff", None)
+    return files
+
+
+def _extended(change: FileChange, line: str) -> None:
+    key, _, value = line.partition(" ")
+    if line.startswith(("old mode ", "new mode ")):
+        setattr(change, f"{key}_mode", value.split(" ", 1)[1])
+    elif line.startswith("new file mode "):
+        change.old_mode, change.new_mode = None, line.rsplit(" ", 1)[1]
+    elif line.startswith("deleted file mode "):
+        change.old_mode, change.new_mode = line.rsplit(" ", 1)[1], "deleted"
+    elif line.startswith("rename from "):
+        change.rename_from = unquote(line[len("rename from ") :])
+    elif line.startswith("rename to "):
+        change.rename_to = unquote(line[len("rename to ") :])
+    elif line.startswith("index "):
+        parts = line.split(" ")
+        change.index_mode = parts[2] if len(parts) > 2 else None
+
+
+def _hunks(lines: list[str], i: int, change: FileChange) -> int:
+    """Read hunks from line i with their exact counts; return the index after the last."""
+    collect = change.new_mode == "120000"
+    while i < len(lines) and lines[i].startswith("@@"):
+        header = _HUNK.match(lines[i])
+        if header is None:
+            raise DiffSyntaxError(f"malformed hunk header {lines[i][:40]!r}", i + 1)
+        start = i + 1
+        old = int(header.group(2)) if header.group(2) is not None else 1
+        new = int(header.group(4)) if header.group(4) is not None else 1
+        i += 1
+        change.hunks += 1
+        while old > 0 or new > 0:
+            if i >= len(lines):
+                raise DiffSyntaxError(_short(start, old, new), start)
+            body = lines[i]
+            tag = body[:1]
+            if tag in (" ", ""):
+                old, new = old - 1, new - 1
+            elif tag == "-":
+                old -= 1
+            elif tag == "+":
+                new -= 1
+                if collect:
+                    change.added.append(body[1:])
+            elif tag != "\\":
+                raise DiffSyntaxError(_short(start, old, new), i + 1)
+            if old < 0 or new < 0:
+                raise DiffSyntaxError(
+                    f"the hunk starting at line {start} has more lines than its @@ header "
+                    "says (wrong hunk counts)",
+                    i + 1,
+                )
+            i += 1
+        while i < len(lines) and lines[i].startswith("\\"):
+            i += 1
+    if change.hunks == 0:
+        raise DiffSyntaxError("a ---/+++ file header with no hunk after it", i + 1)
+    if i < len(lines) and _stray(lines[i]):
+        raise DiffSyntaxError(
+            f"line {i + 1} continues the hunk past the line count its @@ header says (wrong hunk counts)",
+            i + 1,
+        )
+    return i
+
+
+def _stray(line: str) -> bool:
+    """A hunk line after the hunk ended; `-- ` alone opens a format-patch signature."""
+    if line.startswith(("+", " ")):
+        return True
+    return line.startswith("-") and not line.startswith("--- ") and line != "-- "
+
+
+def _short(start: int, old: int, new: int) -> str:
+    return (
+        f"the hunk starting at line {start} ends early: {old} old and {new} new lines missing "
+        "(wrong hunk counts, or a truncated diff)"
+    )

@@ -1,0 +1,1 @@
+"""The only place git runs: the runner, environment hygiene, and repository discovery."""
