@@ -96,8 +96,23 @@ def unquote(name: str) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
+def _quoted_end(text: str) -> int:
+    """The index of the quote closing a C-quoted name that starts at text[0]."""
+    i = 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == '"':
+            return i
+        else:
+            i += 1
+    return len(text) - 1
+
+
 def _strip(name: str, prefix: str) -> str | None:
-    name = unquote(name.split("\t", 1)[0] if not name.startswith('"') else name)
+    """A ---/+++ or header name without its prefix; git ends names holding spaces with a tab."""
+    name = name[: _quoted_end(name) + 1] if name.startswith('"') else name.split("\t", 1)[0]
+    name = unquote(name)
     if name == "/dev/null":
         return None
     return name[len(prefix) :] if name.startswith(prefix) else name
@@ -106,9 +121,7 @@ def _strip(name: str, prefix: str) -> str | None:
 def _git_header(rest: str) -> tuple[str | None, str | None]:
     """Names from `diff --git a/x b/x`, quoted or not (unquoted names may hold spaces)."""
     if rest.startswith('"'):
-        end = rest.index('"', 1) if '"' in rest[1:] else len(rest)
-        while end < len(rest) and rest[end - 1] == "\\":
-            end = rest.index('"', end + 1)
+        end = _quoted_end(rest)
         return _strip(rest[: end + 1], "a/"), _strip(rest[end + 2 :], "b/")
     half = (len(rest) - 1) // 2
     if rest[half : half + 1] == " " and rest[half + 1 :].startswith("b/"):

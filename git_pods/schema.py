@@ -137,6 +137,8 @@ def _explain(error: ValidationError, doc: YamlDoc) -> list[Violation]:
     if error.validator in ("anyOf", "oneOf") and error.context:
         return _explain(best_match(error.context), doc)
     path: PathKey = tuple(error.absolute_path)
+    if "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
+        path = path + (error.instance,)  # a bad key: point at the key, not its mapping
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
 
@@ -164,9 +166,6 @@ def _explain(error: ValidationError, doc: YamlDoc) -> list[Violation]:
         close = difflib.get_close_matches(str(error.instance), [str(a) for a in allowed], n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"use one of: {shown}"
         return [at("GP113", f"{_show(error.instance)} is not allowed here (allowed: {shown})", hint)]
-    if kind == "propertyNames":
-        key = str(error.instance)
-        return [at("GP208", f"'{key}' is not a valid name here", schema.get("description"))]
     if kind in ("pattern", "maxLength", "minLength", "format") and "x-rule" in schema:
         return [at(schema["x-rule"], f"{_show(error.instance)} is not valid here", _expected(schema))]
     if kind == "pattern" and schema.get("pattern") == r"\S":
