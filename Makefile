@@ -27,6 +27,7 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check git_pods tests benchmarks
+	$(BIN)/ruff format --check git_pods tests
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy

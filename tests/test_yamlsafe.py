@@ -1,0 +1,88 @@
+"""The safe YAML loader: what it refuses, where it says the problem is, and what it keeps."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from git_pods.yamlsafe import YamlProblems, load
+
+HOSTILE = [
+    # (name, bytes, rule, line)
+    ("duplicate key", b"a: 1\nb: 2\na: 3\n", "GP103", 3),
+    ("alias", b"a: &x [1, 2]\nb: *x\n", "GP104", 2),
+    ("alias bomb", b"a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: &d [*c, *c]\n", "GP104", 2),
+    ("undefined alias", b"a: *nope\n", "GP104", 1),
+    ("python tag", b"a: !!python/object/apply:os.system [ls]\n", "GP105", 1),
+    ("custom tag", b"a: !secret value\n", "GP105", 1),
+    ("binary tag", b"a: !!binary aGVsbG8=\n", "GP105", 1),
+    ("set tag", b"s: !!set {a, b}\n", "GP105", 1),
+    ("bad explicit int", b"a: !!int twelve\n", "GP105", 1),
+    ("octal-looking number", b"mode: 0755\n", "GP106", 1),
+    ("sexagesimal number", b"time: 1:30\n", "GP106", 1),
+    ("merge key", b"base: {a: 1}\nx:\n  <<: {a: 2}\n", "GP107", 3),
+    ("complex key", b"? [a, b]\n: 1\n", "GP107", 1),
+    ("broken yaml", b"a: [1, 2\nb: 3\n", "GP101", 2),
+    ("tab indentation", b"a:\n\tb: 1\n", "GP101", 2),
+    ("two documents", b"a: 1\n---\nb: 2\n", "GP101", 2),
+    ("control character", b"a: \x07\n", "GP101", 1),
+    ("latin-1 bytes", b"a: ok\nb: caf\xe9\n", "GP100", 2),
+    ("utf-16", "a: 1\n".encode("utf-16"), "GP100", 1),
+    ("deep nesting", b"a: " + b"[" * 200 + b"]" * 200 + b"\n", "GP117", 1),
+]
+
+
+@pytest.mark.parametrize(("raw", "rule", "line"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
+def test_hostile_yaml_is_refused_with_rule_and_line(raw: bytes, rule: str, line: int) -> None:
+    with pytest.raises(YamlProblems) as caught:
+        load(raw, "x.yaml")
+    first = caught.value.violations[0]
+    assert (first.rule, first.file, first.line) == (rule, "x.yaml", line)
+    assert first.hint
+
+
+def test_over_budget_file_is_refused_before_parsing() -> None:
+    raw = b"a: " + b"x" * 2048 + b"\n"
+    with pytest.raises(YamlProblems) as caught:
+        load(raw, "big.yaml", max_bytes=1024)
+    assert caught.value.violations[0].rule == "GP102"
+    assert "1,024" in caught.value.violations[0].message
+
+
+def test_default_budget_is_one_mebibyte() -> None:
+    raw = b"a: '" + b"x" * (1 << 20) + b"'\n"
+    with pytest.raises(YamlProblems) as caught:
+        load(raw, "big.yaml")
+    assert caught.value.violations[0].rule == "GP102"
+
+
+def test_alias_bomb_is_refused_fast() -> None:
+    levels = [b"l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [b"l%d: &l%d [" % (i, i) + b", ".join([b"*l%d" % (i - 1)] * 9) + b"]" for i in range(1, 9)]
+    started = time.perf_counter()
+    with pytest.raises(YamlProblems) as caught:
+        load(b"\n".join(levels) + b"\n", "bomb.yaml")
+    assert caught.value.violations[0].rule == "GP104"
+    assert time.perf_counter() - started < 5  # a walked bomb takes minutes; refused, it is instant
+
+
+def test_every_duplicate_is_reported_not_just_the_first() -> None:
+    with pytest.raises(YamlProblems) as caught:
+        load(b"a: 1\na: 2\nb:\n  c: 1\n  c: 2\n", "d.yaml")
+    assert [(v.rule, v.line) for v in caught.value.violations] == [("GP103", 2), ("GP103", 5)]
+    assert "first on line 1" in caught.value.violations[0].message
+
+
+def test_values_lines_and_yaml11_reads_are_kept() -> None:
+    doc = load(b"\xef\xbb\xbfa: 1\nb:\n  - no\n  - 'no'\nc: 2024-01-02\nno: key\n", "ok.yaml")
+    assert doc.data == {"a": 1, "b": [False, "no"], "c": "2024-01-02", "no": "key"}
+    assert doc.lines[("b", 0)] == 3
+    assert doc.line_of(("b", 1)) == 4
+    assert doc.line_of(("missing", "deeper")) == 1
+    assert doc.surprises[("b", 0)].text == "no"
+    assert ("b", 1) not in doc.surprises  # quoted: text, no surprise
+
+
+def test_empty_document_loads_as_none() -> None:
+    assert load(b"# only a comment\n", "e.yaml").data is None
