@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# git-pods demo: a throwaway repository with one valid and one broken bundle, validated.
+# Run by `make demo` with the project's .venv/bin first on PATH.
+set -euo pipefail
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/git-pods-demo.XXXXXX")
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+export GIT_AUTHOR_NAME="Demo Lead" GIT_AUTHOR_EMAIL="lead@example.com"
+export GIT_COMMITTER_NAME="Demo Lead" GIT_COMMITTER_EMAIL="lead@example.com"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@" || printf '(exit %d)\n' "$?"; }
+
+cd "$work"
+git init -q -b main
+mkdir -p src && printf 'def parse(text):\n    return [text]\n' > src/parser.py
+git add src && git commit -qm "A parser to improve"
+
+step "A dev pod's answer: the smallest valid bundle (DESIGN §2) in the queue"
+good=.patches/queue/patch_20250419_123456
+mkdir -p "$good"
+cat > "$good/thought_trace.yaml" <<'YAML'
+patch_id: patch_20250419_123456
+pod: dev-pod
+task_id: F2.1
+summary: Parse symptom lists before staging return-to-play
+steps:
+  - Read the parser and its callers
+  - Added a tokenizer; kept the public function's signature
+YAML
+cat > "$good/changelog.yaml" <<'YAML'
+patch_id: patch_20250419_123456
+pod: dev-pod
+task_id: F2.1
+entries:
+  - type: added
+    description: Symptom parser accepts comma- and newline-separated lists
+YAML
+cat > "$good/handoff_log.yaml" <<'YAML'
+from: dev-pod
+to: qa-pod
+reason: Parser done, needs edge-case tests
+related_patch: patch_20250419_123456.diff
+YAML
+printf 'def parse(text):\n    return [t.strip() for t in text.replace("\\n", ",").split(",") if t.strip()]\n' > src/parser.py
+git diff > "$good/patch.diff"
+git checkout -q src/parser.py
+find "$good" -type f | sort
+show git pod-validate "$good"
+
+step "A broken answer: a typo, YAML 1.1 surprises, a forged archive, a handoff the config forbids"
+bad=.patches/queue/patch_20250419_130000
+mkdir -p "$bad"
+cat > "$bad/thought_trace.yaml" <<'YAML'
+patch_id: patch_20250419_130000
+pod: dev-pod
+task_id: F2.1
+sumary: Tweak the parser
+steps:
+  - Changed it
+YAML
+cat > "$bad/changelog.yaml" <<'YAML'
+patch_id: patch_20250419_130000
+pod: dev-pod
+task_id: F2.1
+entries:
+  - type: fixd
+    description: no
+YAML
+cat > "$bad/handoff_log.yaml" <<'YAML'
+from: dev-pod
+to: delivery-pod
+reason: Ship it
+related_patch: patch_20250419_130000.diff
+YAML
+cat > "$bad/patch.diff" <<'DIFF'
+diff --git a/.logs/patch_20250419_123456/changelog.yaml b/.logs/patch_20250419_123456/changelog.yaml
+new file mode 100644
+--- /dev/null
++++ b/.logs/patch_20250419_123456/changelog.yaml
+@@ -0,0 +1 @@
++forged: true
+DIFF
+show git pod-validate "$bad"
+
+step "The whole record at once (no paths): every bundle, ledger and orphan, every problem"
+show git pod-validate
+
+step "The same for machines: --json (first violation)"
+git pod-validate --json > report.json || true
+python3 -c 'import json; d = json.load(open("report.json")); print(json.dumps(d["violations"][0], indent=2)); print("exit_code:", d["exit_code"], "violations:", len(d["violations"]))'
+
+step "What a rule means and how to fix it"
+show git pod-validate --explain GP302
+
+step "Done"
+echo "The demo repository is $work (a throwaway: delete it when you are done)."
