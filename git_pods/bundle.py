@@ -40,14 +40,19 @@ class BundleFiles:
         return self.folder / DIFF
 
 
+def _present(path: Path) -> bool:
+    """There, as a file, folder or link (a dangling or hostile link is still reported, never skipped)."""
+    return path.exists() or path.is_symlink()
+
+
 def is_bundle_folder(folder: Path) -> bool:
     """A folder holding any of a bundle's parts."""
-    return folder.is_dir() and any((folder / name).exists() for name in (*LOG_SCHEMAS, DIFF, FILES))
+    return folder.is_dir() and any(_present(folder / name) for name in (*LOG_SCHEMAS, DIFF, FILES))
 
 
 def in_folder(folder: Path, kind: Kind = "folder") -> BundleFiles:
     """A bundle kept as one folder (the queue's form, or a download)."""
-    present = {name: folder / name for name in LOG_SCHEMAS if (folder / name).exists()}
+    present = {name: folder / name for name in LOG_SCHEMAS if _present(folder / name)}
     extra = (
         tuple(sorted(p for p in folder.iterdir() if p.name not in KNOWN_IN_FOLDER)) if folder.is_dir() else ()
     )
@@ -55,8 +60,8 @@ def in_folder(folder: Path, kind: Kind = "folder") -> BundleFiles:
         kind=kind,
         folder=folder,
         location_id=folder.name if kind != "folder" else None,
-        diff=folder / DIFF if (folder / DIFF).exists() else None,
-        files_dir=folder / FILES if (folder / FILES).exists() else None,
+        diff=folder / DIFF if _present(folder / DIFF) else None,
+        files_dir=folder / FILES if _present(folder / FILES) else None,
         logs=MappingProxyType(present),
         extra=extra,
     )
@@ -66,7 +71,7 @@ def archived(root: Path, patch_id: str) -> BundleFiles:
     """A promoted bundle: `.patches/ID.diff` and `.logs/ID/`."""
     logs_dir = root / LOGS_DIR / patch_id
     diff = root / PATCHES_DIR / f"{patch_id}.diff"
-    present = {name: logs_dir / name for name in LOG_SCHEMAS if (logs_dir / name).exists()}
+    present = {name: logs_dir / name for name in LOG_SCHEMAS if _present(logs_dir / name)}
     extra = (
         tuple(sorted(p for p in logs_dir.iterdir() if p.name not in LOG_SCHEMAS)) if logs_dir.is_dir() else ()
     )
@@ -74,7 +79,7 @@ def archived(root: Path, patch_id: str) -> BundleFiles:
         kind="archived",
         folder=logs_dir,
         location_id=patch_id,
-        diff=diff if diff.exists() else None,
+        diff=diff if _present(diff) else None,
         files_dir=None,
         logs=MappingProxyType(present),
         extra=extra,

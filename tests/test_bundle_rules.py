@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -253,3 +254,25 @@ def test_a_bundle_folder_outside_any_repository(tmp_path: Path) -> None:
     assert (result.code, result.out) == (0, "ok: 1 item checked, no problems\n")
     result = run_validate(tmp_path, str(tmp_path / "downloads"))
     assert result.code == 0
+
+
+def test_links_and_special_files_are_refused_without_being_read(repo: Path) -> None:
+    folder = queue(repo, thought_trace__yaml=None, changelog__yaml=None, handoff_log__yaml=None)
+    (folder / "thought_trace.yaml").symlink_to("/dev/zero")
+    (folder / "changelog.yaml").symlink_to("missing.yaml")
+    os.mkfifo(folder / "handoff_log.yaml")
+    code, found = problems(repo)  # returns: a FIFO or /dev/zero would hang a naive reader
+    assert code == 1
+    assert {(rule, file) for rule, file, _ in found} == {
+        ("GP118", f"{Q}/thought_trace.yaml"),
+        ("GP118", f"{Q}/changelog.yaml"),
+        ("GP118", f"{Q}/handoff_log.yaml"),
+    }
+
+
+def test_oversized_diff_is_refused_before_reading(repo: Path) -> None:
+    folder = queue(repo)
+    with open(folder / "patch.diff", "wb") as handle:
+        handle.truncate(65 << 20)  # sparse: no disk used
+    code, found = problems(repo)
+    assert (code, found) == (1, [("GP102", f"{Q}/patch.diff", None)])

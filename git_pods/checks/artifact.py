@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,14 +51,39 @@ def schema_for(path: Path) -> str | None:
     return None
 
 
-def read(path: Path, shown: str) -> bytes | Violation:
-    """The file's bytes, or a GP118 violation saying why it cannot be read."""
+DIFF_MAX_BYTES = 64 << 20  # a diff this large is not a pod's patch; refuse before reading it
+
+
+def read(path: Path, shown: str, limit: int = DIFF_MAX_BYTES) -> bytes | Violation:
+    """A regular file's bytes, at most limit of them; otherwise the violation saying why not.
+
+    Links and special files are refused without being opened: a bundle file linked to
+    /dev/zero or a FIFO must not hang a hook.
+    """
     try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        return violation("GP118", "a folder where a file was expected", file=shown)
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return violation(
+                "GP118",
+                f"a symbolic link (to {os.readlink(path)}), not a file",
+                file=shown,
+                hint="replace the link with the file itself",
+            )
+        if stat.S_ISDIR(info.st_mode):
+            return violation("GP118", "a folder where a file was expected", file=shown)
+        if not stat.S_ISREG(info.st_mode):
+            return violation("GP118", "a special file (device, socket or pipe), not a file", file=shown)
+        if info.st_size > limit:
+            return violation(
+                "GP102", f"file is {info.st_size:,} bytes, over the {limit:,}-byte limit", file=shown
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         return violation("GP118", f"cannot read the file: {exc.strerror}", file=shown)
+    if len(data) > limit:
+        return violation("GP102", f"file grew past the {limit:,}-byte limit while read", file=shown)
+    return data
 
 
 def check_bytes(raw: bytes, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
@@ -69,7 +96,7 @@ def check_bytes(raw: bytes, shown: str, schema: str, max_bytes: int = DEFAULT_MA
 
 
 def check_file(path: Path, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
-    raw = read(path, shown)
+    raw = read(path, shown, max_bytes)
     if isinstance(raw, Violation):
         return Checked(None, [raw])
     return check_bytes(raw, shown, schema, max_bytes)
