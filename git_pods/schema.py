@@ -130,7 +130,7 @@ def check(doc: YamlDoc, name: str) -> list[Violation]:
     out: list[Violation] = []
     for error in validator(name).iter_errors(doc.data):
         out.extend(_explain(error, doc))
-    return sorted(set(out), key=lambda v: (v.line or 0, v.path or "", v.rule))
+    return sorted(set(out), key=lambda v: (v.line or 0, v.path or "", v.rule, v.message))
 
 
 def _explain(error: ValidationError, doc: YamlDoc) -> list[Violation]:

@@ -45,8 +45,8 @@ class Violation:
             text += f"\n    fix: {self.hint}"
         return text
 
-    def sort_key(self) -> tuple[str, int, str]:
-        return (self.file or "", self.line or 0, self.rule)
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.file or "", self.line or 0, self.rule, self.message)
 
 
 def worst_exit(violations: list[Violation]) -> int:

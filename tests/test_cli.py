@@ -193,3 +193,23 @@ def test_an_unexpected_error_is_exit_5_with_a_crash_log(
     log = Path(err.split("crash log: ", 1)[1].split("\n", 1)[0])
     assert log.parent == repo / ".git" / "pods"
     assert "simulated bug" in log.read_text() and "Traceback" in log.read_text()
+
+
+def test_an_empty_repository_says_there_is_nothing_to_validate(repo: Path) -> None:
+    result = cli(repo, "validate")
+    assert (result.code, result.out) == (
+        0,
+        "nothing to validate: no .pods/, .patches/ or .logs/ in this repository yet\n",
+    )
+
+
+def test_output_order_is_stable(repo: Path) -> None:
+    queue(repo, thought_trace__yaml="patch_id: p1\n")
+    runs = {cli(repo, "validate").out for _ in range(3)}
+    assert len(runs) == 1
+    assert [line.split("'")[1] for line in runs.pop().splitlines() if "GP110" in line] == [
+        "pod",
+        "steps",
+        "summary",
+        "task_id",
+    ]

@@ -18,6 +18,7 @@ class Output:
         self.stderr = stderr
         self.json_mode = json_mode
         self.command = command
+        self.empty_hint = "no pod artifacts found"
 
     def _json(self, document: dict[str, object]) -> None:
         self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -50,8 +51,11 @@ class Output:
         errors = sum(v.severity == "error" for v in ordered)
         warnings = len(ordered) - errors
         checked = f"{items} item{'s' if items != 1 else ''} checked"
-        if not ordered:
-            self.stdout.write(f"ok: {checked}, no problems\n" if items else f"{checked}\n")
+        if not ordered and not items:
+            if not usage:
+                self.stdout.write(f"nothing to {self.command}: {self.empty_hint}\n")
+        elif not ordered:
+            self.stdout.write(f"ok: {checked}, no problems\n")
         else:
             parts = [f"{errors} error{'s' if errors != 1 else ''}"]
             if warnings:

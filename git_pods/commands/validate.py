@@ -92,6 +92,8 @@ def run(options: ValidateOptions, cwd: Path, out: Output, stdin: BinaryIO | None
             _folder(state, path, config_problems)
         else:
             _file(state, path, options.schema)
+    if not options.paths:
+        out.empty_hint = "no .pods/, .patches/ or .logs/ in this repository yet"
     violations = list(dict.fromkeys(state.violations))
     code = max(worst_exit(violations), ExitCode.USAGE if state.usage else 0)
     out.violations(violations, items=state.items, usage=state.usage, code=code)
