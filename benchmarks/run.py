@@ -10,7 +10,7 @@ Cases (each one a fresh process, wall clock with time.perf_counter around subpro
 Rounds alternate (baseline, one bundle, 1,000 bundles; then again) so machine drift hits every case
 equally; the report gives each case's median and its ratio to the baseline's median. Fixtures are
 built in a temporary folder, never in the project tree, and every command is checked first: it must
-exit 0 on the valid fixture and 1 on a deliberately broken copy. Standard library only.
+exit 0 on the valid fixture and 1 on a deliberately broken copy. Needs git-pods installed (`make bench`).
 
 Run: `python benchmarks/run.py [--rounds N] [--json] [--keep]` with git-pod-validate on PATH.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -31,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from git_pods.gitio.runner import clean_env
+
 VALIDATE = "git-pod-validate"
 BIG_COUNT = 1000
 DEFAULT_ROUNDS = 15
@@ -38,27 +39,6 @@ BIG_BUDGET_S = 60.0  # the 1,000-bundle case's timed runs, estimated from its wa
 MIN_BIG_ROUNDS = 3
 BASELINE = "python -c pass"
 
-# `git rev-parse --local-env-vars` (git 2.39): variables that would point git at another repository.
-LOCAL_GIT_VARS = frozenset(
-    {
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CONFIG",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_IMPLICIT_WORK_TREE",
-        "GIT_GRAFT_FILE",
-        "GIT_INDEX_FILE",
-        "GIT_NO_REPLACE_OBJECTS",
-        "GIT_REPLACE_REF_BASE",
-        "GIT_PREFIX",
-        "GIT_INTERNAL_SUPER_PREFIX",
-        "GIT_SHALLOW_FILE",
-        "GIT_COMMON_DIR",
-    }
-)
 PINNED_GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -99,8 +79,7 @@ class Case:
 
 def bench_env() -> dict[str, str]:
     """The caller's environment without repository-pointing GIT_* variables, with git config pinned."""
-    env = {k: v for k, v in os.environ.items() if k not in LOCAL_GIT_VARS}
-    env.update(PINNED_GIT_ENV)
+    env = clean_env(PINNED_GIT_ENV)
     return env
 
 

@@ -9,23 +9,10 @@ import pytest
 
 from git_pods.cli import _shell
 from git_pods.cli import validate as validate_cli
+from git_pods.cli.manpage import VERBS
 from git_pods.commands import validate as validate_command
 from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, queue, rules_of
 
-VERBS = [
-    "init",
-    "assign",
-    "submit",
-    "status",
-    "intake",
-    "promote",
-    "handoff",
-    "validate",
-    "verify",
-    "report",
-    "sync",
-    "doctor",
-]
 PENDING = [v for v in VERBS if v != "validate"]
 
 
