@@ -10,7 +10,7 @@ import pytest
 
 from git_pods.checks.diff_rules import check_diff
 from git_pods.config import default_config, parse_config
-from helpers import DIFF, git
+from helpers import DIFF, PATCH_ID, git, queue, run_validate
 
 
 def _rules(
@@ -93,8 +93,13 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("text", "rule", "line"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
-def test_broken_diffs(text: str, rule: str, line: int | None) -> None:
+def test_broken_diffs(repo: Path, text: str, rule: str, line: int | None) -> None:
     assert _rules(text) == [(rule, line)]
+    queue(repo, patch__diff=text)
+    result = run_validate(repo)
+    assert result.code == 1
+    where = f"patch.diff:{line}" if line else "patch.diff"
+    assert f".patches/queue/{PATCH_ID}/{where}: {rule} " in result.out
 
 
 def _new_file(path: str, body: str = "+x\n", mode: str = "100644", plus: str | None = None) -> str:
@@ -139,10 +144,14 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("text", "rule"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
-def test_hostile_diffs_are_refused(text: str, rule: str) -> None:
+def test_hostile_diffs_are_refused(repo: Path, text: str, rule: str) -> None:
     found = _rules(text, "dev-pod")
     assert rule in [r for r, _ in found], found
     assert all(line == 1 for _, line in found)
+    queue(repo, patch__diff=text)  # and through the command: exit code, file, line, rule
+    result = run_validate(repo)
+    assert result.code == 1
+    assert f".patches/queue/{PATCH_ID}/patch.diff:1: {rule} " in result.out
 
 
 def test_pod_path_policy_from_the_config() -> None:

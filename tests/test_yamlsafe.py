@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from git_pods.yamlsafe import YamlProblems, load
+from helpers import PATCH_ID, queue, run_validate
 
 HOSTILE = [
     # (name, bytes, rule, line)
@@ -34,12 +36,16 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("raw", "rule", "line"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
-def test_hostile_yaml_is_refused_with_rule_and_line(raw: bytes, rule: str, line: int) -> None:
+def test_hostile_yaml_is_refused_with_rule_and_line(repo: Path, raw: bytes, rule: str, line: int) -> None:
     with pytest.raises(YamlProblems) as caught:
         load(raw, "x.yaml")
     first = caught.value.violations[0]
     assert (first.rule, first.file, first.line) == (rule, "x.yaml", line)
     assert first.hint
+    queue(repo, changelog__yaml=raw)  # and through the command: exit code, file, line, rule
+    result = run_validate(repo)
+    assert result.code == 1
+    assert f".patches/queue/{PATCH_ID}/changelog.yaml:{line}: {rule} " in result.out
 
 
 def test_over_budget_file_is_refused_before_parsing() -> None:
