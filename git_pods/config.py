@@ -81,14 +81,10 @@ class Config:
     extensions: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def is_protected(self, path: str) -> bool:
+        """Case-insensitively: on macOS and Windows `.Pods/x` is `.pods/x`."""
         globs = (*ALWAYS_PROTECTED, *self.policy.protected_paths)
-        return any(glob_match(g, path) for g in globs)
-
-    def may_touch(self, pod: PodSpec, path: str) -> bool:
-        """Whether the pod's path policy lets it change path (the archive is never writable)."""
-        if self.is_protected(path) and not pod.may_touch_policy:
-            return False
-        return any(glob_match(g, path) for g in pod.paths)
+        folded = path.casefold()
+        return any(glob_match(g.casefold(), folded) for g in globs)
 
 
 def _tuple(value: Any) -> tuple[str, ...]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
+_BINARY_BLOCK = re.compile(r"(literal|delta) \d+\Z")
 _EXTENDED = (
     "old mode ",
     "new mode ",
@@ -47,6 +48,8 @@ class FileChange:
     plus: str | None = None
     rename_from: str | None = None
     rename_to: str | None = None
+    copy_from: str | None = None
+    copy_to: str | None = None
     old_mode: str | None = None
     new_mode: str | None = None
     index_mode: str | None = None
@@ -54,12 +57,42 @@ class FileChange:
     binary_data: bool = False
     added: list[str] = field(default_factory=list)
     hunks: int = 0
+    raw: list[str] = field(default_factory=list)
+
+    def name(self, written: str) -> str | None:
+        """The path `git apply -p1` writes for a name as written; the raw form is kept too."""
+        text = written[: _quoted_end(written) + 1] if written.startswith('"') else written.split("\t", 1)[0]
+        text = unquote(text)
+        if text == "/dev/null":
+            return None
+        self.raw.append(text)
+        if text.startswith("/") or "/" not in text:
+            return text  # absolute (refused later) or nothing to strip
+        return text.split("/", 1)[1]
 
     @property
     def paths(self) -> list[str]:
-        """Every name the change mentions, so no disguised name escapes the checks."""
-        names = (self.git_old, self.git_new, self.minus, self.plus, self.rename_from, self.rename_to)
+        """The paths the change touches, as `git apply -p1` reads them."""
+        names = (
+            self.git_old,
+            self.git_new,
+            self.minus,
+            self.plus,
+            self.rename_from,
+            self.rename_to,
+            self.copy_from,
+            self.copy_to,
+        )
         return list(dict.fromkeys(n for n in names if n is not None))
+
+    @property
+    def all_names(self) -> list[str]:
+        """The paths plus every name as written, so no spelling escapes the deny rules."""
+        return list(dict.fromkeys([*self.paths, *self.raw]))
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.new_mode == "120000" or (self.new_mode is None and self.index_mode == "120000")
 
     @property
     def target(self) -> str | None:
@@ -68,6 +101,8 @@ class FileChange:
             return self.plus
         if self.rename_to is not None:
             return self.rename_to
+        if self.copy_to is not None:
+            return self.copy_to
         if self.new_mode == "deleted":
             return None
         return self.git_new
@@ -109,25 +144,20 @@ def _quoted_end(text: str) -> int:
     return len(text) - 1
 
 
-def _strip(name: str, prefix: str) -> str | None:
-    """A ---/+++ or header name without its prefix; git ends names holding spaces with a tab."""
-    name = name[: _quoted_end(name) + 1] if name.startswith('"') else name.split("\t", 1)[0]
-    name = unquote(name)
-    if name == "/dev/null":
-        return None
-    return name[len(prefix) :] if name.startswith(prefix) else name
-
-
-def _git_header(rest: str) -> tuple[str | None, str | None]:
+def _git_header(change: FileChange, rest: str) -> None:
     """Names from `diff --git a/x b/x`, quoted or not (unquoted names may hold spaces)."""
     if rest.startswith('"'):
         end = _quoted_end(rest)
-        return _strip(rest[: end + 1], "a/"), _strip(rest[end + 2 :], "b/")
-    half = (len(rest) - 1) // 2
-    if rest[half : half + 1] == " " and rest[half + 1 :].startswith("b/"):
-        return _strip(rest[:half], "a/"), _strip(rest[half + 1 :], "b/")
-    old, _, new = rest.partition(" b/")
-    return _strip(old, "a/"), _strip("b/" + new, "b/") if new else None
+        old, new = rest[: end + 1], rest[end + 2 :]
+    else:
+        half = (len(rest) - 1) // 2
+        if rest[half : half + 1] == " " and rest[half + 1 :].startswith("b/"):
+            old, new = rest[:half], rest[half + 1 :]
+        else:
+            old, _, new = rest.partition(" b/")
+            new = "b/" + new if new else ""
+    change.git_old = change.name(old)
+    change.git_new = change.name(new) if new else None
 
 
 def scan(text: str) -> list[FileChange]:
@@ -146,7 +176,7 @@ def scan(text: str) -> list[FileChange]:
             raise DiffSyntaxError("the diff's lines end in CRLF", number, crlf=True)
         if line.startswith("diff --git "):
             current = FileChange(line=number)
-            current.git_old, current.git_new = _git_header(line[len("diff --git ") :])
+            _git_header(current, line[len("diff --git ") :])
             files.append(current)
             in_header = True
             i += 1
@@ -160,18 +190,17 @@ def scan(text: str) -> list[FileChange]:
         elif in_header and current is not None and line.startswith("--- "):
             if i + 1 >= len(lines) or not lines[i + 1].startswith("+++ "):
                 raise DiffSyntaxError("a '--- ' line is not followed by '+++ '", number + 1)
-            current.minus = _strip(line[4:], "a/")
-            current.plus = _strip(lines[i + 1][4:], "b/")
+            current.minus = current.name(line[4:])
+            current.plus = current.name(lines[i + 1][4:])
             i = _hunks(lines, i + 2, current)
             in_header = False
         elif in_header and current is not None and line.startswith("Binary files "):
             current.binary = True
             i += 1
         elif in_header and current is not None and line.startswith("GIT binary patch"):
-            current.binary = current.binary_data = True
-            i += 1
-            while i < len(lines) and not lines[i].startswith("diff --git "):
-                i += 1
+            current.binary = True
+            i = _binary(lines, i + 1, current)
+            in_header = False
         elif line.startswith("@@"):
             raise DiffSyntaxError("a hunk (@@) with no file header before it", number)
         else:  # e-mail headers, commit message, signature: text around the diff
@@ -179,6 +208,26 @@ def scan(text: str) -> list[FileChange]:
     if not files:
         raise DiffSyntaxError("no file changes found: this is not a unified diff", None)
     return files
+
+
+def _binary(lines: list[str], i: int, change: FileChange) -> int:
+    """Read `literal N` / `delta N` blocks (base85 lines, each ended by a blank line) to their end."""
+    blocks = 0
+    while i < len(lines) and _BINARY_BLOCK.match(lines[i]):
+        start = i
+        i += 1
+        while i < len(lines) and lines[i] != "":
+            if not lines[i][:1].isalpha():
+                raise DiffSyntaxError("a binary patch line that is not base85 data", i + 1)
+            i += 1
+        if i >= len(lines):
+            raise DiffSyntaxError(f"the binary block starting at line {start + 1} is not ended", start + 1)
+        i += 1  # the blank line closing the block
+        blocks += 1
+    if blocks == 0:
+        raise DiffSyntaxError("'GIT binary patch' with no literal or delta data after it", i)
+    change.binary_data = True
+    return i
 
 
 def _extended(change: FileChange, line: str) -> None:
@@ -191,8 +240,16 @@ def _extended(change: FileChange, line: str) -> None:
         change.old_mode, change.new_mode = line.rsplit(" ", 1)[1], "deleted"
     elif line.startswith("rename from "):
         change.rename_from = unquote(line[len("rename from ") :])
+        change.raw.append(change.rename_from)
     elif line.startswith("rename to "):
         change.rename_to = unquote(line[len("rename to ") :])
+        change.raw.append(change.rename_to)
+    elif line.startswith("copy from "):
+        change.copy_from = unquote(line[len("copy from ") :])
+        change.raw.append(change.copy_from)
+    elif line.startswith("copy to "):
+        change.copy_to = unquote(line[len("copy to ") :])
+        change.raw.append(change.copy_to)
     elif line.startswith("index "):
         parts = line.split(" ")
         change.index_mode = parts[2] if len(parts) > 2 else None
@@ -200,7 +257,7 @@ def _extended(change: FileChange, line: str) -> None:
 
 def _hunks(lines: list[str], i: int, change: FileChange) -> int:
     """Read hunks from line i with their exact counts; return the index after the last."""
-    collect = change.new_mode == "120000"
+    collect = change.is_symlink
     while i < len(lines) and lines[i].startswith("@@"):
         header = _HUNK.match(lines[i])
         if header is None:

@@ -25,7 +25,12 @@ PathKey = tuple[str | int, ...]
 _T = "tag:yaml.org,2002:"
 _STR, _NULL, _BOOL, _INT, _FLOAT = _T + "str", _T + "null", _T + "bool", _T + "int", _T + "float"
 _TIMESTAMP, _MAP, _SEQ, _MERGE = _T + "timestamp", _T + "map", _T + "seq", _T + "merge"
-_OCTAL_LOOKING = re.compile(r"[-+]?0[0-9_]+\Z")
+# Numbers YAML 1.1 (PyYAML) and YAML 1.2 tools read differently: octal-looking 0755, base 60
+# (1:30), binary 0b11, digit separators (1_000).
+_AMBIGUOUS_NUMBER = re.compile(r"[-+]?(0[0-9_]+|0b[01_]+|[0-9][0-9_]*:[0-9:._]*|[0-9._]*_[0-9._]*)\Z")
+_RESOLVER = yaml.resolver.Resolver()
+_NESTING_EVENTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING_EVENTS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _SCALAR_NAMES = {_BOOL: "a boolean", _INT: "a number", _FLOAT: "a number", _NULL: "null"}
 
 
@@ -110,6 +115,8 @@ def load(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDoc:
     """Load one artifact; raise YamlProblems listing everything that makes it unsafe to use."""
     text = decode(raw, file, max_bytes)
     try:
+        if text.count("[") + text.count("{") > MAX_DEPTH:
+            _refuse_deep_flow(text, file)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -137,8 +144,35 @@ def load(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDoc:
     return _Builder(file, text).build(node)
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
+
+
+def _refuse_deep_flow(text: str, file: str) -> None:
+    """Refuse deep nesting before composing: libyaml's composer recurses on the C stack and a
+    50 KB line of '[' crashes the process, while its parser is iterative and safe to walk."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _NESTING_EVENTS):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise YamlProblems(
+                    [
+                        violation(
+                            "GP117",
+                            f"nested more than {MAX_DEPTH} levels deep",
+                            file=file,
+                            line=line,
+                        )
+                    ]
+                )
+        elif isinstance(event, _CLOSING_EVENTS):
+            depth -= 1
 
 
 class _Builder:
@@ -211,7 +245,10 @@ class _Builder:
         return out
 
     def _scalar(self, node: ScalarNode, path: PathKey) -> Any:
-        tag, text, plain = node.tag, node.value, not node.style  # C loader: "", Python: None
+        tag, text = node.tag, node.value
+        # unquoted and resolved from its text, not tagged by hand (C loader style "", Python None)
+        implicit = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        plain = not node.style and implicit == tag
         if tag == _STR:
             return text
         if tag == _TIMESTAMP:
@@ -219,18 +256,16 @@ class _Builder:
         if tag not in _SCALAR_NAMES:
             self._problem("GP105", f"tag {_tag_name(tag)} is not allowed", node)
             return None
-        if tag == _INT and plain and (_OCTAL_LOOKING.match(text) or ":" in text):
-            self._problem(
-                "GP106",
-                f"'{text}' reads as {self.constructor.construct_yaml_int(node)} in "
-                "YAML 1.1 but differently in YAML 1.2",
-                node,
-            )
+        if tag in (_INT, _FLOAT) and plain and _AMBIGUOUS_NUMBER.match(text):
+            self._problem("GP106", f"'{_clip(text)}' is a number in YAML 1.1 but text in YAML 1.2", node)
             return None
         try:
             value = self.constructor.construct_object(node)
-        except (ValueError, yaml.YAMLError):
-            self._problem("GP105", f"'{text}' is not a valid {tag.rsplit(':', 1)[-1]}", node)
+        except (ValueError, yaml.YAMLError):  # bad explicit tags, numbers past Python's digit limit
+            if plain:
+                self._problem("GP106", f"'{_clip(text)}' cannot be read as a number", node)
+            else:
+                self._problem("GP105", f"'{_clip(text)}' is not a valid {tag.rsplit(':', 1)[-1]}", node)
             return None
         if plain:
             self.surprises[path] = Surprise(text=text, read_as=_SCALAR_NAMES[tag])

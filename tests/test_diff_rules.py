@@ -140,7 +140,42 @@ HOSTILE = [
     ),
     (".gitmodules", _new_file(".gitmodules"), "GP305"),
     ("names disagree", _new_file("safe.txt", plus="other.txt"), "GP306"),
+    (
+        "traditional prefix hiding the archive",
+        "--- /dev/null\n+++ x/.logs/p/changelog.yaml\n@@ -0,0 +1 @@\n+a\n",
+        "GP302",
+    ),
+    ("capitalised policy folder", _new_file(".Pods/config.yaml"), "GP303"),
+    (
+        "copy into the archive",
+        "diff --git a/README b/README\nsimilarity index 100%\ncopy from README\n"
+        "copy to .logs/p/changelog.yaml\n",
+        "GP302",
+    ),
+    (
+        "existing symlink repointed",
+        "diff --git a/link b/link\nindex 100b938..91bf449 120000\n--- a/link\n"
+        "+++ b/link\n@@ -1 +1 @@\n-README\n+../../../etc/passwd\n",
+        "GP304",
+    ),
 ]
+
+
+def test_text_after_a_binary_patch_is_still_read(every_kind_of_change: bytes) -> None:
+    smuggled = every_kind_of_change + (
+        b"--- /dev/null\n+++ b/.pods/config.yaml\n@@ -0,0 +1 @@\n+pods: {evil: {may_touch_policy: true}}\n"
+    )
+    found = _rules(smuggled, "dev-pod")
+    assert [rule for rule, _ in found] == ["GP303"]
+
+
+def test_binary_patch_header_without_data_is_broken() -> None:
+    assert _rules("diff --git a/x b/x\nGIT binary patch\n") == [("GP300", 2)]
+    assert _rules("diff --git a/x b/x\nGIT binary patch\nliteral 5\nzcmV\n") == [("GP300", 3)]
+
+
+def test_huge_hunk_counts_are_a_syntax_error_not_a_crash() -> None:
+    assert _rules("--- a/x\n+++ b/x\n@@ -1," + "1" * 5000 + " +1 @@\n-a\n+b\n") == [("GP300", 3)]
 
 
 @pytest.mark.parametrize(("text", "rule"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])

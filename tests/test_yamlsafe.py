@@ -32,6 +32,12 @@ HOSTILE = [
     ("latin-1 bytes", b"a: ok\nb: caf\xe9\n", "GP100", 2),
     ("utf-16", "a: 1\n".encode("utf-16"), "GP100", 1),
     ("deep nesting", b"a: " + b"[" * 200 + b"]" * 200 + b"\n", "GP117", 1),
+    ("nesting deep enough to crash libyaml", b"x-a: " + b"[" * 50000 + b"\n", "GP117", 1),
+    ("base-60 float", b"x: 1:30.5\n", "GP106", 1),
+    ("binary number", b"x: 0b1110\n", "GP106", 1),
+    ("digit separators", b"x: 1_4\n", "GP106", 1),
+    ("number past python's digit limit", b"x: " + b"1" * 5000 + b"\n", "GP106", 1),
+    ("huge base-60 number", b"x: " + b"1" * 5000 + b":00\n", "GP106", 1),
 ]
 
 

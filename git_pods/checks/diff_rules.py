@@ -7,10 +7,11 @@ import posixpath
 from git_pods.checks.rules import violation
 from git_pods.config import Config, PodSpec
 from git_pods.diffscan import DiffSyntaxError, FileChange, scan
+from git_pods.ids import glob_match
 from git_pods.violation import Violation
 
 ARCHIVE_PREFIXES = (".patches/", ".logs/")
-GITLINK, SYMLINK = "160000", "120000"
+GITLINK = "160000"
 
 
 def unsafe_reason(path: str) -> str | None:
@@ -57,7 +58,7 @@ def _check_change(
         return violation(rule, message, hint=hint, file=shown, line=change.line)
 
     out = []
-    for path in change.paths:
+    for path in change.all_names:  # deny rules: every spelling, as written and as applied
         reason = unsafe_reason(path)
         if reason:
             out.append(at("GP301", f"path {path!r} {reason}"))
@@ -65,10 +66,23 @@ def _check_change(
         lowered = path.lower()
         if lowered.startswith(ARCHIVE_PREFIXES):
             out.append(at("GP302", f"the diff writes {path}, inside git-pods' archive"))
-        elif pod is not None and not config.may_touch(pod, path):
-            out.append(at("GP303", f"pod '{pod.id}' may not change {path}"))
+        elif config.is_protected(path) and (pod is None or not pod.may_touch_policy):
+            message = (
+                f"pod '{pod.id}' may not change the protected policy file {path}"
+                if pod
+                else f"the diff changes the protected policy file {path}"
+            )
+            out.append(at("GP303", message))
         if posixpath.basename(lowered) == ".gitmodules":
             out.append(at("GP305", f"the diff changes {path}"))
+    if pod is not None:  # the pod's allow-list: the paths git will write
+        for path in change.paths:
+            if (
+                not unsafe_reason(path)
+                and not path.lower().startswith(ARCHIVE_PREFIXES)
+                and not any(glob_match(g, path) for g in pod.paths)
+            ):
+                out.append(at("GP303", f"pod '{pod.id}' may not change {path}"))
     if change.git_old is not None and change.minus is not None and change.minus != change.git_old:
         out.append(at("GP306", f"'--- {change.minus}' differs from the header's a/{change.git_old}"))
     if change.git_new is not None and change.plus is not None and change.plus != change.git_new:
@@ -77,7 +91,7 @@ def _check_change(
         out.append(at("GP305", f"{change.target or change.git_old} is a submodule (mode 160000)"))
     if change.binary and not change.binary_data:
         out.append(at("GP307", f"binary change to {change.target or change.git_old} has no data"))
-    if change.new_mode == SYMLINK and change.added and change.target:
+    if change.is_symlink and change.added and change.target:
         link = "\n".join(change.added)
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.target), link))
         if link.startswith("/") or resolved.startswith("..") or unsafe_reason(resolved):
