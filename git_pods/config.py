@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from git_pods.checks.artifact import read
 from git_pods.checks.rules import violation
 from git_pods.ids import glob_match
 from git_pods.schema import check
@@ -195,10 +196,16 @@ def load_config(root: Path | None) -> tuple[Config, list[Violation]]:
 
     An invalid config is reported and the default is used, with a GP602 warning saying so.
     """
-    if root is None or not (root / CONFIG_PATH).is_file():
+    if root is None:
         return default_config(), []
-    raw = (root / CONFIG_PATH).read_bytes()
-    config, found = parse_config(raw, CONFIG_PATH)
+    path = root / CONFIG_PATH
+    if not (path.exists() or path.is_symlink()):
+        return default_config(), []
+    raw = read(path, CONFIG_PATH, DEFAULT_MAX_BYTES)
+    if isinstance(raw, Violation):  # a folder, link or device must not quietly mean "the defaults"
+        config, found = None, [raw]
+    else:
+        config, found = parse_config(raw, CONFIG_PATH)
     if config is None:
         found.append(
             violation(

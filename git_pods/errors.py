@@ -50,6 +50,10 @@ class ConfigError(GitPodsError):
     exit_code = ExitCode.USAGE
 
 
+class GitNotFound(ConfigError):
+    """git itself cannot be run."""
+
+
 class NotImplementedYet(UsageError):
     """A contract verb whose behaviour a later release fills in."""
 

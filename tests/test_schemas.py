@@ -119,7 +119,11 @@ def test_wrong_types_enums_formats_and_empty_values() -> None:
 
 def test_ids_that_break_the_grammar_are_gp208() -> None:
     text = "patch_id: ../evil\npod: Dev Pod\ntask_id: 2F\nsummary: s\nsteps: [a]\n"
-    assert [r for r, _, _ in _check(text, "thought-trace")] == ["GP208", "GP208", "GP208"]
+    assert _check(text, "thought-trace") == [
+        ("GP208", 1, "$.patch_id"),
+        ("GP208", 2, "$.pod"),
+        ("GP208", 3, "$.task_id"),
+    ]
 
 
 def test_empty_file_and_wrong_root_type() -> None:
@@ -143,7 +147,7 @@ def test_metric_event_allows_unknown_keys_but_checks_known_ones() -> None:
     }
     assert _check(json.dumps(event), "metric-event") == []
     event.update(added=-1, event="exploded")
-    assert sorted(r for r, _, _ in _check(json.dumps(event), "metric-event")) == ["GP113", "GP115"]
+    assert _check(json.dumps(event), "metric-event") == [("GP115", 1, "$.added"), ("GP113", 1, "$.event")]
 
 
 def test_config_consistency_next_must_name_a_pod() -> None:

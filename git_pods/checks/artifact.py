@@ -113,6 +113,9 @@ def check_events(raw: bytes, shown: str) -> list[Violation]:
         except (ValueError, UnicodeDecodeError) as exc:
             out.append(violation("GP119", f"not JSON: {exc}", file=shown, line=number))
             continue
+        except RecursionError:
+            out.append(violation("GP119", "JSON nested too deeply", file=shown, line=number))
+            continue
         if not isinstance(data, dict):
             out.append(violation("GP119", "a JSON value that is not an object", file=shown, line=number))
             continue

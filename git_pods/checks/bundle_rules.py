@@ -51,8 +51,8 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show) -> list[Violat
         out.extend(result.violations)
     trace = checked.get(TRACE)
     pod = None
-    if trace is not None and trace.valid and trace.doc is not None:
-        pod = config.pods.get(trace.doc.data["pod"])
+    if trace is not None and trace.doc is not None:  # judge the policy even when other fields are wrong
+        pod = config.pods.get(_text(trace.doc.data, "pod") or "")
     if bundle.diff is not None:
         raw = read(bundle.diff, show(bundle.diff))
         out.extend([raw] if isinstance(raw, Violation) else check_diff(raw, show(bundle.diff), config, pod))
@@ -106,6 +106,8 @@ def _whole_files(bundle: BundleFiles, show: Show) -> list[Violation]:
     if not bundle.files_dir.is_dir() or bundle.files_dir.is_symlink():
         return [violation("GP210", f"{FILES} must be a folder", file=show(bundle.files_dir))]
     for path in sorted(bundle.files_dir.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue  # folders are judged by the files in them
         inner = path.relative_to(bundle.files_dir).as_posix()
         reason = unsafe_reason(inner)
         if path.is_symlink():
@@ -155,7 +157,8 @@ def _agreement(
             ("pod", ids.is_pod_id),
         ):
             value = _text(data, key)
-            if value is not None and not valid(value) and checked[name].valid:
+            reported = any(v.path == f"$.{key}" for v in checked[name].violations)
+            if value is not None and not valid(value) and not reported:
                 out.append(at("GP208", f"{value!r} is not a valid {key.replace('_', ' ')}", name, (key,)))
         value = _text(data, "patch_id")
         if value is not None and patch_id is not None and value != patch_id:

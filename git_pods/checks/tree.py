@@ -40,7 +40,7 @@ def _under(path: Path, scope: Path | None) -> bool:
 
 def check_tree(root: Path, config: Config, show: Show, scope: Path | None = None) -> TreeResult:
     """Check every pod artifact below root; with scope, only items inside that folder."""
-    out: list[Violation] = []
+    out: list[Violation] = _layout_folders(root, show)
     items = 0
     for ledger in _ledgers(root):
         if _under(ledger, scope):
@@ -52,7 +52,9 @@ def check_tree(root: Path, config: Config, show: Show, scope: Path | None = None
             continue
         if not _under(entry, scope):
             continue
-        if entry.is_dir():
+        if entry.is_symlink():
+            out.append(_link(entry, show))
+        elif entry.is_dir():
             items += 1
             queue_ids[entry.name] = entry
             if not ids.is_patch_id(entry.name):
@@ -70,6 +72,9 @@ def check_tree(root: Path, config: Config, show: Show, scope: Path | None = None
         if not _under(bundle.folder, scope) and not _under(bundle.expected_diff, scope):
             continue
         items += 1
+        if bundle.folder.is_symlink():
+            out.append(_link(bundle.folder, show))
+            continue
         if not bundle.folder.is_dir():
             out.append(
                 violation(
@@ -118,8 +123,37 @@ def check_ledger(path: Path, config: Config, show: Show) -> list[Violation]:
 
 
 def _entries(folder: Path) -> Iterator[Path]:
-    if folder.is_dir():
+    """A real folder's entries; a linked folder is reported by _layout_folders, never followed."""
+    if folder.is_dir() and not folder.is_symlink():
         yield from sorted(folder.iterdir())
+
+
+def _link(path: Path, show: Show) -> Violation:
+    return violation(
+        "GP118",
+        "a symbolic link where git-pods keeps real files and folders",
+        file=show(path),
+        hint="replace the link with the folder or file itself",
+    )
+
+
+def _layout_folders(root: Path, show: Show) -> list[Violation]:
+    """The record's own folders must be real folders: a file or link there hides everything inside."""
+    out = []
+    for name in (".pods", TASKS_DIR, PATCHES_DIR, QUEUE_DIR, REJECTED_DIR, LOGS_DIR):
+        path = root / name
+        if path.is_symlink():
+            out.append(_link(path, show))
+        elif path.exists() and not path.is_dir():
+            out.append(
+                violation(
+                    "GP118",
+                    f"{name} is a file; git-pods keeps a folder here",
+                    file=show(path),
+                    hint=f"move the file away; {name}/ holds pod artifacts",
+                )
+            )
+    return out
 
 
 def _ledgers(root: Path) -> Iterator[Path]:
@@ -130,7 +164,7 @@ def _ledgers(root: Path) -> Iterator[Path]:
 
 def _archive_ids(root: Path) -> set[str]:
     found = {p.stem for p in _entries(root / PATCHES_DIR) if p.suffix == ".diff" and p.is_file()}
-    found |= {p.name for p in _entries(root / LOGS_DIR) if p.is_dir()}
+    found |= {p.name for p in _entries(root / LOGS_DIR) if p.is_dir() or p.is_symlink()}
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import signal
@@ -18,7 +19,7 @@ import typer
 
 from git_pods import __version__
 from git_pods.commands.output import Output
-from git_pods.errors import ExitCode, GitPodsError
+from git_pods.errors import ExitCode, GitPodsError, RepoStateError
 from git_pods.gitio.runner import git_dir
 
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -57,13 +58,13 @@ def main(app: typer.Typer, verb: str, argv: Sequence[str] | None = None) -> NoRe
     """Run one verb and exit with the contract's code; a bug is exit 5 with a crash log."""
     args = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in args
+    for stream in (sys.stdout, sys.stderr):  # file names may hold bytes that are not UTF-8
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     signal.signal(signal.SIGINT, _interrupt)
     try:
-        typer.main.get_command(app).main(
-            args=args,
-            prog_name=f"git pod-{verb}",
-            standalone_mode=True,
-        )
+        _require_cwd()
+        typer.main.get_command(app).main(args=args, prog_name=f"git pod-{verb}", standalone_mode=True)
     except Interrupted:
         sys.stderr.write(f"git pod-{verb}: interrupted\n")
         sys.exit(130)
@@ -74,23 +75,54 @@ def main(app: typer.Typer, verb: str, argv: Sequence[str] | None = None) -> NoRe
         log = write_crash_log(verb, args)
         sys.stderr.write(
             f"git pod-{verb}: internal error (a bug in git-pods {__version__}): "
-            f"{type(exc).__name__}: {exc}\n    crash log: {log}\n"
-            "    please report it with that file\n"
+            f"{type(exc).__name__}: {exc}\n"
+            + (
+                f"    crash log: {log}\n    please report it with that file\n"
+                if log
+                else "    (no crash log could be written)\n"
+            )
         )
         sys.exit(int(ExitCode.INTERNAL))
     sys.exit(0)  # pragma: no cover - click always exits in standalone mode
 
 
-def write_crash_log(verb: str, args: Sequence[str]) -> Path:
-    """Write the traceback and versions inside the repository's git folder (else the temp folder)."""
-    folder = git_dir(Path.cwd())
-    target = folder / "pods" if folder is not None else Path(tempfile.gettempdir()) / "git-pods"
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    path.write_text(
+def _require_cwd() -> None:
+    try:
+        Path.cwd()
+    except FileNotFoundError:
+        raise RepoStateError(
+            "the current folder no longer exists", hint="cd into the repository again"
+        ) from None
+
+
+def write_crash_log(verb: str, args: Sequence[str]) -> Path | None:
+    """Write the traceback and versions in the repository's git folder, else the temp folder.
+
+    Never raises: a crash handler that crashes would print the bare traceback it exists to hide.
+    """
+    text = (
         f"git-pods {__version__}\npython {sys.version}\nplatform {platform.platform()}\n"
-        f"command git pod-{verb} {' '.join(args)}\ncwd {Path.cwd()}\n\n"
-        f"{traceback.format_exc()}",
-        encoding="utf-8",
+        f"command git pod-{verb} {' '.join(args)}\n\n{traceback.format_exc()}"
     )
-    return path
+    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    for folder in _crash_folders():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8", errors="backslashreplace")
+        except OSError:
+            continue
+        return path
+    return None
+
+
+def _crash_folders() -> list[Path]:
+    folders = []
+    try:
+        found = git_dir(Path.cwd())
+        if found is not None:
+            folders.append(found / "pods")
+    except (OSError, GitPodsError):
+        pass
+    folders.append(Path(tempfile.gettempdir()) / "git-pods")
+    return folders

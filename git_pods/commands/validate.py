@@ -19,10 +19,17 @@ from git_pods.bundle import (
     in_folder,
     is_bundle_folder,
 )
-from git_pods.checks.artifact import check_bytes, check_events, check_file, read, schema_for
+from git_pods.checks.artifact import (
+    DIFF_MAX_BYTES,
+    check_bytes,
+    check_events,
+    check_file,
+    read,
+    schema_for,
+)
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.diff_rules import check_diff
-from git_pods.checks.rules import RULES, explain
+from git_pods.checks.rules import RULES, explain, violation
 from git_pods.checks.tree import check_ledger, check_tree
 from git_pods.commands.output import Output
 from git_pods.config import CONFIG_PATH, Config, load_config, parse_config
@@ -72,7 +79,7 @@ def run(options: ValidateOptions, cwd: Path, out: Output, stdin: BinaryIO | None
         )
     root = find_root(cwd)
     config, config_problems = load_config(root)
-    state = _Run(cwd=cwd, root=root, config=config)
+    state = _Run(cwd=cwd.resolve(), root=root, config=config)
     if not options.paths:
         root = require_root(cwd)
         state.violations.extend(config_problems)
@@ -81,11 +88,13 @@ def run(options: ValidateOptions, cwd: Path, out: Output, stdin: BinaryIO | None
         result = check_tree(root, config, state.show)
         state.violations.extend(result.violations)
         state.items += result.items
-    for given in options.paths:
+    if options.paths.count("-") > 1:
+        state.usage.append("-: standard input can be read only once")
+    for given in dict.fromkeys(options.paths):
         if given == "-":
             _stdin(state, options.schema, stdin)
             continue
-        path = (cwd / given).resolve() if not Path(given).is_absolute() else Path(given)
+        path = (cwd / given).resolve()  # absolute too: the queue is found through links (/tmp on macOS)
         if not path.exists() and not path.is_symlink():
             state.usage.append(f"{given}: no such file or folder")
         elif path.is_dir():
@@ -121,8 +130,14 @@ def _stdin(state: _Run, schema: str | None, stdin: BinaryIO | None) -> None:
     if schema is None:
         state.usage.append("-: reading standard input needs --schema NAME")
         return
-    raw = stdin.read() if stdin is not None else b""
+    limit = DIFF_MAX_BYTES if schema in ("diff", "metric-event") else state.config.yaml_max_bytes
+    raw = stdin.read(limit + 1) if stdin is not None else b""
     state.items += 1
+    if len(raw) > limit:
+        state.violations.append(
+            violation("GP102", f"standard input is over the {limit:,}-byte limit", file="<stdin>")
+        )
+        return
     state.violations.extend(_check_raw(raw, "<stdin>", schema, state.config))
 
 

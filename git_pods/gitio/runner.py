@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_pods.errors import GitFailed, NotARepo
+from git_pods.errors import GitFailed, GitNotFound, NotARepo
 
 # `git rev-parse --local-env-vars` (git 2.39): variables that point git at one repository.
 LOCAL_ENV_VARS = (
@@ -56,14 +56,12 @@ class Git:
         argv = ["git", "--no-pager", *args]
         base = dict(os.environ) if self.inherit else clean_env()
         base.update(env or {})
-        done = subprocess.run(
-            argv,
-            cwd=self.cwd,
-            input=input,
-            capture_output=True,
-            env=base,
-            check=False,
-        )
+        try:
+            done = subprocess.run(argv, cwd=self.cwd, input=input, capture_output=True, env=base, check=False)
+        except FileNotFoundError:
+            raise GitNotFound(
+                "git is not installed or not on PATH", hint="install git, or put it on PATH"
+            ) from None
         if check and done.returncode != 0:
             raise GitFailed(list(argv), done.returncode, done.stderr.decode("utf-8", "replace"))
         return done
@@ -82,6 +80,9 @@ def find_root(start: Path) -> Path | None:
 
 def require_root(start: Path) -> Path:
     root = find_root(start)
+    inside = Git(start).run(["rev-parse", "--is-inside-git-dir"], check=False).stdout.strip()
+    if root is None and inside == b"true":
+        raise NotARepo(f"{start} is inside the .git folder", hint="run the command from the work tree")
     if root is None:
         raise NotARepo(
             f"{start} is not inside a git repository",
