@@ -8,6 +8,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
 
 from git_pods.commands import validate
 from git_pods.commands.output import Output
@@ -121,3 +125,27 @@ def rules_of(result: Result) -> list[str]:
         if ": GP" in line and not line.startswith(" "):
             found.append(line.split(": ", 1)[1].split(" ", 1)[0])
     return found
+
+
+def crash_validate(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """Run git-pod-validate's shell in repo with a simulated bug in the command: (exit code, stderr)."""
+    from git_pods.cli import _shell
+    from git_pods.cli import validate as validate_cli
+    from git_pods.commands import validate as validate_command
+
+    def boom(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(validate_command, "run", boom)
+    monkeypatch.chdir(repo)
+    try:
+        _shell.main(validate_cli.app, "validate", [])
+    except SystemExit as exited:
+        return int(exited.code or 0), capsys.readouterr().err
+    raise AssertionError("the shell did not exit")
+
+
+def crash_log_of(err: str) -> Path:
+    return Path(err.split("crash log: ", 1)[1].split("\n", 1)[0])

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from git_pods.cli import _shell
-from git_pods.cli import validate as validate_cli
 from git_pods.cli.manpage import VERBS
-from git_pods.commands import validate as validate_command
-from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, queue, rules_of
+from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, crash_log_of, crash_validate, queue, rules_of
 
 PENDING = [v for v in VERBS if v != "validate"]
 
@@ -168,18 +165,11 @@ def test_hostile_artifacts_exit_1_with_file_line_and_rule_never_a_traceback(repo
 def test_an_unexpected_error_is_exit_5_with_a_crash_log(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def boom(*args: object, **kwargs: object) -> int:
-        raise RuntimeError("simulated bug")
-
-    monkeypatch.setattr(validate_command, "run", boom)
-    monkeypatch.chdir(repo)
-    with pytest.raises(SystemExit) as exited:
-        _shell.main(validate_cli.app, "validate", [])
-    assert exited.value.code == 5
-    err = capsys.readouterr().err
+    code, err = crash_validate(repo, monkeypatch, capsys)
+    assert code == 5
     assert "internal error (a bug in git-pods" in err and "RuntimeError: simulated bug" in err
     assert "Traceback" not in err
-    log = Path(err.split("crash log: ", 1)[1].split("\n", 1)[0])
+    log = crash_log_of(err)
     assert log.parent == repo / ".git" / "pods"
     assert "simulated bug" in log.read_text() and "Traceback" in log.read_text()
 

@@ -10,10 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from git_pods.cli import _shell
-from git_pods.cli import validate as validate_cli
-from git_pods.commands import validate as validate_command
-from helpers import BIN, CHANGELOG, DIFF, PATCH_ID, TRACE, cli, git, queue, run_validate, write_bundle
+from helpers import (
+    BIN,
+    CHANGELOG,
+    DIFF,
+    PATCH_ID,
+    TRACE,
+    cli,
+    crash_log_of,
+    crash_validate,
+    git,
+    queue,
+    run_validate,
+    write_bundle,
+)
 
 
 def test_a_config_that_is_not_a_regular_file_is_not_quietly_the_default(repo: Path) -> None:
@@ -128,18 +138,10 @@ def test_the_crash_handler_survives_an_unwritable_git_folder(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / ".git/pods").write_text("a file where the crash folder would go")
-
-    def boom(*args: object, **kwargs: object) -> int:
-        raise RuntimeError("simulated bug")
-
-    monkeypatch.setattr(validate_command, "run", boom)
-    monkeypatch.chdir(repo)
-    with pytest.raises(SystemExit) as exited:
-        _shell.main(validate_cli.app, "validate", [])
-    assert exited.value.code == 5
-    err = capsys.readouterr().err
+    code, err = crash_validate(repo, monkeypatch, capsys)
+    assert code == 5
     assert "Traceback" not in err
-    log = Path(err.split("crash log: ", 1)[1].split("\n", 1)[0])
+    log = crash_log_of(err)
     assert log.is_file() and "simulated bug" in log.read_text()
 
 
