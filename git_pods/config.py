@@ -9,12 +9,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from git_pods.checks.artifact import read
+from git_pods.checks.artifact import check_bytes, read
 from git_pods.checks.rules import violation
 from git_pods.ids import glob_match
-from git_pods.schema import check
 from git_pods.violation import Violation
-from git_pods.yamlsafe import DEFAULT_MAX_BYTES, YamlProblems, load
+from git_pods.yamlsafe import DEFAULT_MAX_BYTES, json_path, load
 
 CONFIG_PATH = ".pods/config.yaml"
 ALWAYS_PROTECTED = (".pods/**",)  # git-pods' own policy, whatever the config says
@@ -160,13 +159,10 @@ def default_config() -> Config:
 
 def parse_config(raw: bytes, file: str) -> tuple[Config | None, list[Violation]]:
     """Validate config text; the Config only when it has no errors."""
-    try:
-        doc = load(raw, file)
-    except YamlProblems as problems:
-        return None, problems.violations
-    found = check(doc, "pods-config")
-    if found:
-        return None, found
+    checked = check_bytes(raw, file, "pods-config")
+    if not checked.valid or checked.doc is None:
+        return None, checked.violations
+    doc = checked.doc
     config = from_data(doc.data, file, default_config())
     found = _consistency(config, doc.lines, file)
     if any(v.severity == "error" for v in found):
@@ -185,7 +181,7 @@ def _consistency(config: Config, lines: dict[Any, int], file: str) -> list[Viola
                         f"pod '{pod.id}' hands off to '{target}', which is not a pod",
                         file=file,
                         line=lines.get(("pods", pod.id, "next", index)),
-                        path=f"$.pods['{pod.id}'].next[{index}]",
+                        path=json_path(("pods", pod.id, "next", index)),
                     )
                 )
     return out

@@ -24,6 +24,12 @@ _EXTENDED = (
     "copy to ",
     "index ",
 )
+_NAMED = {
+    "rename from ": "rename_from",
+    "rename to ": "rename_to",
+    "copy from ": "copy_from",
+    "copy to ": "copy_to",
+}
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
@@ -39,7 +45,7 @@ class DiffSyntaxError(Exception):
 
 @dataclass
 class FileChange:
-    """One file's change as the diff states it (names without their a/ b/ prefix)."""
+    """One file's change as the diff states it (names as `git apply -p1` reads them)."""
 
     line: int
     git_old: str | None = None
@@ -238,18 +244,11 @@ def _extended(change: FileChange, line: str) -> None:
         change.old_mode, change.new_mode = None, line.rsplit(" ", 1)[1]
     elif line.startswith("deleted file mode "):
         change.old_mode, change.new_mode = line.rsplit(" ", 1)[1], "deleted"
-    elif line.startswith("rename from "):
-        change.rename_from = unquote(line[len("rename from ") :])
-        change.raw.append(change.rename_from)
-    elif line.startswith("rename to "):
-        change.rename_to = unquote(line[len("rename to ") :])
-        change.raw.append(change.rename_to)
-    elif line.startswith("copy from "):
-        change.copy_from = unquote(line[len("copy from ") :])
-        change.raw.append(change.copy_from)
-    elif line.startswith("copy to "):
-        change.copy_to = unquote(line[len("copy to ") :])
-        change.raw.append(change.copy_to)
+    elif line.startswith(tuple(_NAMED)):
+        prefix = next(p for p in _NAMED if line.startswith(p))
+        name = unquote(line[len(prefix) :])  # no a/ b/ prefix on these lines
+        setattr(change, _NAMED[prefix], name)
+        change.raw.append(name)
     elif line.startswith("index "):
         parts = line.split(" ")
         change.index_mode = parts[2] if len(parts) > 2 else None

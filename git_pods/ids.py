@@ -27,11 +27,6 @@ def patch_id_of(related: str) -> str:
     return related[: -len(".diff")] if related.endswith(".diff") else related
 
 
-def feature_of(task_id: str) -> str:
-    """The feature is a task id's first segment: F2 for F2.1.3."""
-    return task_id.split(".", 1)[0]
-
-
 @cache
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     out, i = [], 0

@@ -76,7 +76,7 @@ def json_path(path: PathKey) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
             out += f".{part}"
         else:
             out += "[" + repr(part) + "]"
@@ -246,9 +246,6 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: PathKey) -> Any:
         tag, text = node.tag, node.value
-        # unquoted and resolved from its text, not tagged by hand (C loader style "", Python None)
-        implicit = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-        plain = not node.style and implicit == tag
         if tag == _STR:
             return text
         if tag == _TIMESTAMP:
@@ -256,6 +253,9 @@ class _Builder:
         if tag not in _SCALAR_NAMES:
             self._problem("GP105", f"tag {_tag_name(tag)} is not allowed", node)
             return None
+        # unquoted and resolved from its text, not tagged by hand (C loader style "", Python None)
+        implicit = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        plain = not node.style and implicit == tag
         if tag in (_INT, _FLOAT) and plain and _AMBIGUOUS_NUMBER.match(text):
             self._problem("GP106", f"'{_clip(text)}' is a number in YAML 1.1 but text in YAML 1.2", node)
             return None

@@ -26,6 +26,15 @@ def _rules(
     return [(v.rule, v.line) for v in check_diff(data, "patch.diff", config, spec)]
 
 
+def _refused_by_validate(repo: Path, text: str, rule: str, line: int | None) -> None:
+    """The same diff queued in a bundle: the command exits 1 naming file, line and rule."""
+    queue(repo, patch__diff=text)
+    result = run_validate(repo)
+    assert result.code == 1
+    where = f"patch.diff:{line}" if line else "patch.diff"
+    assert f".patches/queue/{PATCH_ID}/{where}: {rule} " in result.out
+
+
 @pytest.fixture
 def every_kind_of_change(repo: Path) -> bytes:
     """A staged change holding every kind of change git can diff, as `git diff --cached --binary -M`."""
@@ -95,11 +104,7 @@ BROKEN = [
 @pytest.mark.parametrize(("text", "rule", "line"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
 def test_broken_diffs(repo: Path, text: str, rule: str, line: int | None) -> None:
     assert _rules(text) == [(rule, line)]
-    queue(repo, patch__diff=text)
-    result = run_validate(repo)
-    assert result.code == 1
-    where = f"patch.diff:{line}" if line else "patch.diff"
-    assert f".patches/queue/{PATCH_ID}/{where}: {rule} " in result.out
+    _refused_by_validate(repo, text, rule, line)
 
 
 def _new_file(path: str, body: str = "+x\n", mode: str = "100644", plus: str | None = None) -> str:
@@ -183,10 +188,7 @@ def test_hostile_diffs_are_refused(repo: Path, text: str, rule: str) -> None:
     found = _rules(text, "dev-pod")
     assert rule in [r for r, _ in found], found
     assert all(line == 1 for _, line in found)
-    queue(repo, patch__diff=text)  # and through the command: exit code, file, line, rule
-    result = run_validate(repo)
-    assert result.code == 1
-    assert f".patches/queue/{PATCH_ID}/patch.diff:1: {rule} " in result.out
+    _refused_by_validate(repo, text, rule, 1)
 
 
 def test_pod_path_policy_from_the_config() -> None:

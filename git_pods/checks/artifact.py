@@ -26,6 +26,7 @@ class Checked:
 
     doc: YamlDoc | None
     violations: list[Violation] = field(default_factory=list)
+    raw: bytes | None = None  # what was read, so digests need no second read
 
     @property
     def valid(self) -> bool:
@@ -91,8 +92,8 @@ def check_bytes(raw: bytes, shown: str, schema: str, max_bytes: int = DEFAULT_MA
     try:
         doc = load(raw, shown, max_bytes)
     except YamlProblems as problems:
-        return Checked(None, problems.violations)
-    return Checked(doc, check(doc, schema))
+        return Checked(None, problems.violations, raw)
+    return Checked(doc, check(doc, schema), raw)
 
 
 def check_file(path: Path, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:

@@ -53,12 +53,17 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show) -> list[Violat
     pod = None
     if trace is not None and trace.doc is not None:  # judge the policy even when other fields are wrong
         pod = config.pods.get(_text(trace.doc.data, "pod") or "")
+    contents = {name: c.raw for name, c in checked.items() if c.raw is not None}
     if bundle.diff is not None:
         raw = read(bundle.diff, show(bundle.diff))
-        out.extend([raw] if isinstance(raw, Violation) else check_diff(raw, show(bundle.diff), config, pod))
+        if isinstance(raw, Violation):
+            out.append(raw)
+        else:
+            contents[DIFF] = raw
+            out.extend(check_diff(raw, show(bundle.diff), config, pod))
     if bundle.files_dir is not None:
         out.extend(_whole_files(bundle, show))
-    out.extend(_agreement(bundle, checked, config, show))
+    out.extend(_agreement(bundle, checked, contents, config))
     return out
 
 
@@ -130,8 +135,8 @@ def _text(data: object, key: str) -> str | None:
 def _agreement(
     bundle: BundleFiles,
     checked: dict[str, Checked],
+    contents: dict[str, bytes],
     config: Config,
-    show: Show,
 ) -> list[Violation]:
     """Cross-file rules over whatever loaded: a broken field is skipped, never guessed."""
     docs = {name: c.doc for name, c in checked.items() if c.doc is not None}
@@ -198,12 +203,12 @@ def _agreement(
                 )
             )
     if HANDOFF in docs and patch_id is not None:
-        out.extend(_handoffs(bundle, docs[HANDOFF].data, patch_id, pod, task, config, at))
+        out.extend(_handoffs(contents, docs[HANDOFF].data, patch_id, pod, task, config, at))
     return out
 
 
 def _handoffs(
-    bundle: BundleFiles,
+    contents: dict[str, bytes],
     data: object,
     patch_id: str,
     pod: str | None,
@@ -213,10 +218,10 @@ def _handoffs(
 ) -> list[Violation]:
     out: list[Violation] = []
     entries = read_handoffs(data)
-    prefix: tuple[int, ...] = () if isinstance(data, dict) else (0,)
+    listed = not isinstance(data, dict)  # a single mapping's keys sit at the top
 
     def here(entry_index: int, key: str) -> tuple[str | int, ...]:
-        return (entry_index, key) if prefix else (key,)
+        return (entry_index, key) if listed else (key,)
 
     named = [h for h in entries if h.related_patch is not None]
     if entries and not named:
@@ -274,23 +279,20 @@ def _handoffs(
                 )
             )
         for name, expected in handoff.digests.items():
-            out.extend(_digest(bundle, name, expected, at, here(handoff.index, "digests") + (name,)))
+            out.extend(_digest(contents, name, expected, at, here(handoff.index, "digests") + (name,)))
     return out
 
 
 def _digest(
-    bundle: BundleFiles,
+    contents: dict[str, bytes],
     name: str,
     expected: str,
     at: _At,
     where: tuple[str | int, ...],
 ) -> list[Violation]:
-    path = bundle.diff if name == DIFF else bundle.logs.get(name)
-    if path is None:
-        return []  # a files/ bundle has no patch.diff until intake writes one
-    raw = read(path, str(path))
-    if isinstance(raw, Violation):
-        return []
+    raw = contents.get(name)
+    if raw is None:
+        return []  # unreadable (reported already), or a files/ bundle with no patch.diff yet
     actual = sha256_file(raw)
     if actual == expected:
         return []

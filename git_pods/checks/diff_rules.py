@@ -14,6 +14,11 @@ ARCHIVE_PREFIXES = (".patches/", ".logs/")
 GITLINK = "160000"
 
 
+def in_archive(path: str) -> bool:
+    """Under .patches/ or .logs/, which only promote writes (in any case: macOS, Windows)."""
+    return path.lower().startswith(ARCHIVE_PREFIXES)
+
+
 def unsafe_reason(path: str) -> str | None:
     """Why a path written by a diff could land outside the work tree, or None when it cannot."""
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
@@ -33,7 +38,8 @@ def check_diff(
     config: Config,
     pod: PodSpec | None = None,
 ) -> list[Violation]:
-    """Every safety and policy problem in a diff; pod=None skips the pod's path policy."""
+    """Every safety and policy problem in a diff; with pod=None no pod's allow-list applies, but
+    protected policy files are still refused."""
     if not raw.strip():
         return [violation("GP300", "the diff is empty", file=shown)]
     text = raw.decode("utf-8", "surrogateescape")
@@ -63,8 +69,7 @@ def _check_change(
         if reason:
             out.append(at("GP301", f"path {path!r} {reason}"))
             continue
-        lowered = path.lower()
-        if lowered.startswith(ARCHIVE_PREFIXES):
+        if in_archive(path):
             out.append(at("GP302", f"the diff writes {path}, inside git-pods' archive"))
         elif config.is_protected(path) and (pod is None or not pod.may_touch_policy):
             message = (
@@ -73,13 +78,13 @@ def _check_change(
                 else f"the diff changes the protected policy file {path}"
             )
             out.append(at("GP303", message))
-        if posixpath.basename(lowered) == ".gitmodules":
+        if posixpath.basename(path.lower()) == ".gitmodules":
             out.append(at("GP305", f"the diff changes {path}"))
     if pod is not None:  # the pod's allow-list: the paths git will write
         for path in change.paths:
             if (
                 not unsafe_reason(path)
-                and not path.lower().startswith(ARCHIVE_PREFIXES)
+                and not in_archive(path)
                 and not any(glob_match(g, path) for g in pod.paths)
             ):
                 out.append(at("GP303", f"pod '{pod.id}' may not change {path}"))

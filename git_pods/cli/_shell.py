@@ -27,13 +27,8 @@ CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_w
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (violations as objects).")]
 
 
-class Interrupted(GitPodsError):
-    """Ctrl-C: stop where we are; nothing half-written is left behind by design."""
-
-    exit_code = ExitCode(1)
-
-    def __init__(self) -> None:
-        super().__init__("interrupted")
+class Interrupted(Exception):
+    """Ctrl-C, raised from the signal handler so click passes it through; main exits 130."""
 
 
 def new_app() -> typer.Typer:

@@ -23,7 +23,6 @@ from git_pods.checks.artifact import (
     DIFF_MAX_BYTES,
     check_bytes,
     check_events,
-    check_file,
     read,
     schema_for,
 )
@@ -81,13 +80,7 @@ def run(options: ValidateOptions, cwd: Path, out: Output, stdin: BinaryIO | None
     config, config_problems = load_config(root)
     state = _Run(cwd=cwd.resolve(), root=root, config=config)
     if not options.paths:
-        root = require_root(cwd)
-        state.violations.extend(config_problems)
-        if (root / CONFIG_PATH).exists():
-            state.items += 1
-        result = check_tree(root, config, state.show)
-        state.violations.extend(result.violations)
-        state.items += result.items
+        _record(state, root or require_root(cwd), None, config_problems)  # require_root raises
     if options.paths.count("-") > 1:
         state.usage.append("-: standard input can be read only once")
     for given in dict.fromkeys(options.paths):
@@ -130,7 +123,7 @@ def _stdin(state: _Run, schema: str | None, stdin: BinaryIO | None) -> None:
     if schema is None:
         state.usage.append("-: reading standard input needs --schema NAME")
         return
-    limit = DIFF_MAX_BYTES if schema in ("diff", "metric-event") else state.config.yaml_max_bytes
+    limit = _limit(schema, state.config)
     raw = stdin.read(limit + 1) if stdin is not None else b""
     state.items += 1
     if len(raw) > limit:
@@ -139,6 +132,11 @@ def _stdin(state: _Run, schema: str | None, stdin: BinaryIO | None) -> None:
         )
         return
     state.violations.extend(_check_raw(raw, "<stdin>", schema, state.config))
+
+
+def _limit(schema: str, config: Config) -> int:
+    """How much of an input to read: YAML has its budget, diffs and event logs a larger one."""
+    return DIFF_MAX_BYTES if schema in ("diff", "metric-event") else config.yaml_max_bytes
 
 
 def _check_raw(raw: bytes, shown: str, schema: str, config: Config) -> list[Violation]:
@@ -163,13 +161,21 @@ def _file(state: _Run, path: Path, forced: str | None) -> None:
     shown = state.show(path)
     if schema == "task-packet" and forced is None:
         state.violations.extend(check_ledger(path, state.config, state.show))
-    elif schema in ("thought-trace", "changelog", "handoff-log"):
-        state.violations.extend(check_file(path, shown, schema, state.config.yaml_max_bytes).violations)
-    else:
-        raw = read(path, shown)
-        state.violations.extend(
-            [raw] if isinstance(raw, Violation) else _check_raw(raw, shown, schema, state.config)
-        )
+        return
+    raw = read(path, shown, _limit(schema, state.config))
+    state.violations.extend(
+        [raw] if isinstance(raw, Violation) else _check_raw(raw, shown, schema, state.config)
+    )
+
+
+def _record(state: _Run, root: Path, scope: Path | None, config_problems: list[Violation]) -> None:
+    """The record under root (only inside scope when given), with the config when it is in scope."""
+    if scope is None or scope == root / ".pods":
+        state.violations.extend(config_problems)
+        state.items += 1 if (root / CONFIG_PATH).exists() else 0
+    result = check_tree(root, state.config, state.show, scope)
+    state.violations.extend(result.violations)
+    state.items += result.items
 
 
 def _folder(state: _Run, path: Path, config_problems: list[Violation]) -> None:
@@ -186,12 +192,7 @@ def _folder(state: _Run, path: Path, config_problems: list[Violation]) -> None:
     if root is not None and (
         path == root or any(path == root / d or (root / d) in path.parents for d in _RECORD_DIRS)
     ):
-        if path == root or path == root / ".pods":
-            state.violations.extend(config_problems)
-            state.items += 1 if (root / CONFIG_PATH).exists() else 0
-        result = check_tree(root, state.config, state.show, scope=None if path == root else path)
-        state.violations.extend(result.violations)
-        state.items += result.items
+        _record(state, root, None if path == root else path, config_problems)
         return
     found = sorted({p.parent for name in (*LOG_SCHEMAS, DIFF) for p in path.rglob(name)})
     if not found:

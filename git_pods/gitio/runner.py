@@ -66,9 +66,6 @@ class Git:
             raise GitFailed(list(argv), done.returncode, done.stderr.decode("utf-8", "replace"))
         return done
 
-    def text(self, args: Sequence[str]) -> str:
-        return self.run(args).stdout.decode("utf-8", "surrogateescape").rstrip("\n")
-
 
 def find_root(start: Path) -> Path | None:
     """The work tree's top folder containing start, or None outside any repository."""
