@@ -276,3 +276,26 @@ def test_oversized_diff_is_refused_before_reading(repo: Path) -> None:
         handle.truncate(65 << 20)  # sparse: no disk used
     code, found = problems(repo)
     assert (code, found) == (1, [("GP102", f"{Q}/patch.diff", None)])
+
+
+def test_whole_files_follow_the_same_path_policy_as_diffs(repo: Path) -> None:
+    (repo / ".pods").mkdir()
+    (repo / ".pods/config.yaml").write_text(
+        "pods:\n  dev-pod:\n    next: [qa-pod]\n    paths: ['src/**']\n  qa-pod: {}\n"
+    )
+    folder = queue(repo, patch__diff=None)
+    (folder / "files/.pods").mkdir(parents=True)
+    (folder / "files/.pods/config.yaml").write_text("pods: {}\n")
+    (folder / "files/docs").mkdir()
+    (folder / "files/docs/readme.md").write_text("outside src/\n")
+    (folder / "files/src").mkdir()
+    (folder / "files/src/ok.py").write_text("ok = True\n")
+    code, found = problems(repo)
+    assert code == 1
+    assert sorted(found) == [
+        ("GP303", f"{Q}/files/.pods/config.yaml", None),
+        ("GP303", f"{Q}/files/docs/readme.md", None),
+    ]
+    result = run_validate(repo)
+    assert "pod 'dev-pod' may not change the protected policy file .pods/config.yaml" in result.out
+    assert "pod 'dev-pod' may not change docs/readme.md" in result.out

@@ -20,9 +20,9 @@ from git_pods.bundle import (
 )
 from git_pods.bundle import handoffs as read_handoffs
 from git_pods.checks.artifact import Checked, check_file, read
-from git_pods.checks.diff_rules import check_diff, unsafe_reason
+from git_pods.checks.diff_rules import check_diff, path_rules
 from git_pods.checks.rules import violation
-from git_pods.config import Config
+from git_pods.config import Config, PodSpec
 from git_pods.violation import Violation
 from git_pods.yamlsafe import json_path
 
@@ -62,7 +62,7 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show) -> list[Violat
             contents[DIFF] = raw
             out.extend(check_diff(raw, show(bundle.diff), config, pod))
     if bundle.files_dir is not None:
-        out.extend(_whole_files(bundle, show))
+        out.extend(_whole_files(bundle, config, pod, show))
     out.extend(_agreement(bundle, checked, contents, config))
     return out
 
@@ -105,23 +105,24 @@ def _completeness(bundle: BundleFiles, show: Show) -> list[Violation]:
     return out
 
 
-def _whole_files(bundle: BundleFiles, show: Show) -> list[Violation]:
+def _whole_files(bundle: BundleFiles, config: Config, pod: PodSpec | None, show: Show) -> list[Violation]:
+    """A files/ folder: each file is judged by the same path rules as a diff's names."""
     assert bundle.files_dir is not None
-    out = []
     if not bundle.files_dir.is_dir() or bundle.files_dir.is_symlink():
         return [violation("GP210", f"{FILES} must be a folder", file=show(bundle.files_dir))]
+    out = []
+    files = 0
     for path in sorted(bundle.files_dir.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             continue  # folders are judged by the files in them
         inner = path.relative_to(bundle.files_dir).as_posix()
-        reason = unsafe_reason(inner)
         if path.is_symlink():
             out.append(violation("GP210", f"{FILES}/{inner} is a symbolic link", file=show(path)))
-        elif reason:
-            out.append(violation("GP210", f"{FILES}/{inner} {reason}", file=show(path)))
-        elif inner.lower().startswith((".patches/", ".logs/")):
-            out.append(violation("GP302", f"{FILES}/{inner} writes git-pods' archive", file=show(path)))
-    if not out and not any(p.is_file() for p in bundle.files_dir.rglob("*")):
+            continue
+        files += 1
+        for rule, message in path_rules(inner, config, pod, allow_list=True):
+            out.append(violation(rule, message, file=show(path)))
+    if not out and not files:
         out.append(violation("GP200", f"{FILES}/ holds no files", file=show(bundle.files_dir)))
     return out
 

@@ -32,6 +32,37 @@ def unsafe_reason(path: str) -> str | None:
     return None
 
 
+def denied(path: str, config: Config, pod: PodSpec | None) -> list[tuple[str, str]]:
+    """(rule, message) for a path no change may write: outside the tree, the archive, policy files,
+    submodules. pod=None means no pod's may_touch_policy applies."""
+    reason = unsafe_reason(path)
+    if reason:
+        return [("GP301", f"path {path!r} {reason}")]
+    out = []
+    if in_archive(path):
+        out.append(("GP302", f"the change writes {path}, inside git-pods' archive"))
+    elif config.is_protected(path) and (pod is None or not pod.may_touch_policy):
+        out.append(
+            (
+                "GP303",
+                f"pod '{pod.id}' may not change the protected policy file {path}"
+                if pod
+                else f"the change writes the protected policy file {path}",
+            )
+        )
+    if posixpath.basename(path.lower()) == ".gitmodules":
+        out.append(("GP305", f"the change writes {path}"))
+    return out
+
+
+def path_rules(path: str, config: Config, pod: PodSpec | None, *, allow_list: bool) -> list[tuple[str, str]]:
+    """The deny rules, then (for paths git will write) the pod's allow-list; each path reported once."""
+    found = denied(path, config, pod)
+    if found or not allow_list or pod is None or any(glob_match(g, path) for g in pod.paths):
+        return found
+    return [("GP303", f"pod '{pod.id}' may not change {path}")]
+
+
 def check_diff(
     raw: bytes,
     shown: str,
@@ -63,31 +94,12 @@ def _check_change(
     def at(rule: str, message: str, hint: str | None = None) -> Violation:
         return violation(rule, message, hint=hint, file=shown, line=change.line)
 
-    out = []
-    for path in change.all_names:  # deny rules: every spelling, as written and as applied
-        reason = unsafe_reason(path)
-        if reason:
-            out.append(at("GP301", f"path {path!r} {reason}"))
-            continue
-        if in_archive(path):
-            out.append(at("GP302", f"the diff writes {path}, inside git-pods' archive"))
-        elif config.is_protected(path) and (pod is None or not pod.may_touch_policy):
-            message = (
-                f"pod '{pod.id}' may not change the protected policy file {path}"
-                if pod
-                else f"the diff changes the protected policy file {path}"
-            )
-            out.append(at("GP303", message))
-        if posixpath.basename(path.lower()) == ".gitmodules":
-            out.append(at("GP305", f"the diff changes {path}"))
-    if pod is not None:  # the pod's allow-list: the paths git will write
-        for path in change.paths:
-            if (
-                not unsafe_reason(path)
-                and not in_archive(path)
-                and not any(glob_match(g, path) for g in pod.paths)
-            ):
-                out.append(at("GP303", f"pod '{pod.id}' may not change {path}"))
+    applied = set(change.paths)  # every spelling is denied; only what git writes meets the allow-list
+    out = [
+        at(rule, message)
+        for path in change.all_names
+        for rule, message in path_rules(path, config, pod, allow_list=path in applied)
+    ]
     if change.git_old is not None and change.minus is not None and change.minus != change.git_old:
         out.append(at("GP306", f"'--- {change.minus}' differs from the header's a/{change.git_old}"))
     if change.git_new is not None and change.plus is not None and change.plus != change.git_new:
