@@ -11,16 +11,15 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
-from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
-
 from git_pods.checks.rules import violation
 from git_pods.violation import Violation
 from git_pods.yamlsafe import PathKey, YamlDoc, json_path
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
+
+    from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+    from referencing import Registry
 
 
 class _At(Protocol):
@@ -85,48 +84,88 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry, Resource
+
     resources_ = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in SCHEMA_NAMES]
     return Registry().with_resources(resources_)
 
 
-def _formats() -> FormatChecker:
-    checker = FormatChecker(formats=())
-
-    @checker.checks("date-time")
-    def _date_time(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        if not _DATE_TIME.match(value):
-            return False
-        try:
-            datetime.fromisoformat(value[:19].replace("t", "T").replace(" ", "T"))
-        except ValueError:
-            return False
+def is_date_time(value: object) -> bool:
+    """RFC 3339 date-time, the form `date-time` means (anything not text is the type check's business)."""
+    if not isinstance(value, str):
         return True
+    if not _DATE_TIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value[:19].replace("t", "T").replace(" ", "T"))
+    except ValueError:
+        return False
+    return True
 
-    @checker.checks("date")
-    def _date(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return False
-        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
 
+def is_date(value: object) -> bool:
+    """A calendar date written YYYY-MM-DD."""
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
+_FORMATS = {"date-time": is_date_time, "date": is_date}
+
+
+def _formats() -> FormatChecker:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, test in _FORMATS.items():
+        checker.checks(name)(test)
     return checker
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """One reused validator per schema (40x faster than jsonschema.validate per document)."""
+    """The reference validator, reused (40x faster than jsonschema.validate per document).
+
+    jsonschema is imported here, not at start-up: it costs 9x bare Python to import, and the
+    hooks only need it to explain a document the fast verdict found invalid.
+    """
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(name), registry=_registry(), format_checker=_formats())
+
+
+class _Verdict(Protocol):
+    def is_valid(self, instance: Any) -> bool: ...
+
+
+@cache
+def fast_validator(name: str) -> _Verdict | None:
+    """jsonschema-rs for a quick valid/invalid verdict, or None where it is not installed.
+
+    Only "valid" is trusted from it; an invalid document is explained by the reference
+    validator, so messages never depend on which one ran (tests prove the two agree).
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - no wheel for this platform
+        return None
+    verdict: _Verdict = jsonschema_rs.Draft202012Validator(
+        load_schema(name), formats=_FORMATS, validate_formats=True
+    )
+    return verdict
 
 
 def check(doc: YamlDoc, name: str) -> list[Violation]:
     """Every schema violation in doc, each with its line, JSON path, rule id and fix."""
     if doc.data is None:
         return [violation("GP108", "the file is empty", file=doc.file, line=1)]
+    fast = fast_validator(name)
+    if fast is not None and fast.is_valid(doc.data):
+        return []
     out: list[Violation] = []
     for error in validator(name).iter_errors(doc.data):
         out.extend(_explain(error, doc))
@@ -135,6 +174,8 @@ def check(doc: YamlDoc, name: str) -> list[Violation]:
 
 def _explain(error: ValidationError, doc: YamlDoc) -> list[Violation]:
     if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         return _explain(best_match(error.context), doc)
     path: PathKey = tuple(error.absolute_path)
     if "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
