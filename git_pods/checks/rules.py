@@ -279,6 +279,30 @@ _RULES = [
         "move the files into .logs/<patch id>/ (git pod-intake does this for downloads)",
     ),
     _r(
+        "GP220",
+        "archive commit without its trailers",
+        "A commit that archives a bundle (adds .patches/<ID>.diff and .logs/<ID>/) says so in its "
+        "message's last paragraph: Pod, Task, Patch-Id and Pod-Bundle trailers (and Assisted-by when "
+        "the trace names its agent), so history, reports and squash merges can find the bundle. "
+        "Adding a bundle to the queue needs none.",
+        "end the message with the trailer lines shown (a blank line before them)",
+    ),
+    _r(
+        "GP221",
+        "trailer does not match the bundle",
+        "A trailer's value differs from what the archived bundle says: another pod or task, or a "
+        "Pod-Bundle digest that is not the digest of the four files (sha256sum changelog.yaml "
+        "handoff_log.yaml patch.diff thought_trace.yaml | sha256sum, in the bundle's folder).",
+        "use the value shown; if the files changed after the message was written, recompute it",
+    ),
+    _r(
+        "GP222",
+        "trailer claims a bundle the commit does not carry",
+        "A Pod, Patch-Id or Pod-Bundle trailer claims pod work, but the commit's tree has no "
+        "archived bundle it could belong to (.patches/<ID>.diff with .logs/<ID>/).",
+        "archive the bundle in the same commit (git pod-promote does), or remove the trailer",
+    ),
+    _r(
         "GP300",
         "diff does not parse",
         "patch.diff must be a unified diff as `git diff` writes it; this one is empty or broken "
@@ -339,6 +363,14 @@ _RULES = [
         "download the diff again as-is, or convert it back with dos2unix",
     ),
     _r(
+        "GP500",
+        "promoted record changed",
+        "Promoted records never change: once .patches/<ID>.diff and .logs/<ID>/ are committed they "
+        "stay as they were, so the record proves what was reviewed. A correction is a new bundle "
+        "whose thought_trace says supersedes: <ID>.",
+        "restore the file from HEAD and promote a correcting bundle instead",
+    ),
+    _r(
         "GP600",
         "config names an unknown pod",
         "A pod's next list names a pod that is not in the registry.",
@@ -358,6 +390,84 @@ _RULES = [
         "policy) are checked against the built-in default config instead.",
         "fix .pods/config.yaml (git pod-validate .pods/config.yaml lists the problems)",
         "warning",
+    ),
+    _r(
+        "GP603",
+        "hook missing",
+        "A git-pods hook is not installed in the repository's effective hooks folder (git "
+        "rev-parse --git-path hooks), so commits are not checked before they are made. Tools that "
+        "manage core.hooksPath (husky, lefthook) may have replaced the folder.",
+        "git pod-init",
+    ),
+    _r(
+        "GP604",
+        "hook not executable",
+        "The hook file exists but git will not run it: it lacks the executable bit.",
+        "chmod +x the hook file, or run git pod-init",
+    ),
+    _r(
+        "GP605",
+        "hook's interpreter missing",
+        "An installed hook names the Python that installed it (so it works from GUI clients and "
+        "outside the virtualenv); that interpreter is gone or no longer has git-pods installed.",
+        "git pod-init (from the environment where git-pods is installed now)",
+    ),
+    _r(
+        "GP606",
+        "hook out of date",
+        "The installed hook differs from the one this git-pods version installs.",
+        "git pod-init",
+        "warning",
+    ),
+    _r(
+        "GP607",
+        "chained hook not runnable",
+        "git pod-init kept the hook that was already there and runs it first; that hook is missing "
+        "or not executable, so the git-pods hook stops the commit rather than skip it silently.",
+        "restore the chained file or make it executable; git pod-init --uninstall puts it back",
+    ),
+    _r(
+        "GP608",
+        "notes config missing",
+        "git-pods keeps metric events in refs/notes/pods. Without notes.rewriteRef they are lost on "
+        "amend and rebase; without the cat_sort_uniq merge strategy concurrent notes conflict; "
+        "without the fetch refspec a plain git fetch never brings the team's notes.",
+        "git pod-init",
+    ),
+    _r(
+        "GP609",
+        "notes pushed by a push refspec",
+        "A remote's push refspec names a notes ref: a plain git push then pushes only that ref, "
+        "not the branch. git-pods pushes notes itself (git pod-sync).",
+        "remove the refspec with git config --unset remote.<name>.push <refspec>",
+    ),
+    _r(
+        "GP610",
+        "git too old",
+        "git-pods needs git 2.31 or newer (git rev-parse --path-format, notes merge strategies).",
+        "upgrade git",
+    ),
+    _r(
+        "GP611",
+        "pre-commit framework hooks not set up",
+        "The repository uses the pre-commit framework (.pre-commit-config.yaml) but its config "
+        "lacks the git-pods hooks, or the framework's hook script is not installed for a hook type "
+        "they need (pre-commit, commit-msg).",
+        "git pod-init (adds the hooks and runs pre-commit install for each hook type)",
+    ),
+    _r(
+        "GP612",
+        "hook skipped",
+        "A git-pods hook was skipped with SKIP=<hook id>. The skip is recorded, and git pod-verify "
+        "in CI checks the commit anyway.",
+        "none needed when the skip was deliberate; otherwise commit again without SKIP",
+        "warning",
+    ),
+    _r(
+        "GP613",
+        "schemas not readable",
+        "The JSON Schemas shipped in the git-pods package cannot be loaded: the installation is damaged.",
+        "reinstall git-pods (pip install --force-reinstall git-pods)",
     ),
     _r(
         "GP700",

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
-import platform
 import signal
 import sys
-import tempfile
-import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -19,8 +14,8 @@ import typer
 
 from git_pods import __version__
 from git_pods.commands.output import Output
+from git_pods.crash import write_crash_log
 from git_pods.errors import ExitCode, GitPodsError, RepoStateError
-from git_pods.gitio.runner import git_dir
 
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -67,7 +62,7 @@ def main(app: typer.Typer, verb: str, argv: Sequence[str] | None = None) -> NoRe
         output(verb, json_mode).error(exc)
         sys.exit(int(exc.exit_code))
     except Exception as exc:  # the one handler: a bug is exit 5, never a bare traceback
-        log = write_crash_log(verb, args)
+        log = write_crash_log(f"git pod-{verb}", args)
         sys.stderr.write(
             f"git pod-{verb}: internal error (a bug in git-pods {__version__}): "
             f"{type(exc).__name__}: {exc}\n"
@@ -88,36 +83,3 @@ def _require_cwd() -> None:
         raise RepoStateError(
             "the current folder no longer exists", hint="cd into the repository again"
         ) from None
-
-
-def write_crash_log(verb: str, args: Sequence[str]) -> Path | None:
-    """Write the traceback and versions in the repository's git folder, else the temp folder.
-
-    Never raises: a crash handler that crashes would print the bare traceback it exists to hide.
-    """
-    text = (
-        f"git-pods {__version__}\npython {sys.version}\nplatform {platform.platform()}\n"
-        f"command git pod-{verb} {' '.join(args)}\n\n{traceback.format_exc()}"
-    )
-    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    for folder in _crash_folders():
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / name
-            path.write_text(text, encoding="utf-8", errors="backslashreplace")
-        except OSError:
-            continue
-        return path
-    return None
-
-
-def _crash_folders() -> list[Path]:
-    folders = []
-    try:
-        found = git_dir(Path.cwd())
-        if found is not None:
-            folders.append(found / "pods")
-    except (OSError, GitPodsError):
-        pass
-    folders.append(Path(tempfile.gettempdir()) / "git-pods")
-    return folders

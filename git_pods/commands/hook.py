@@ -1,0 +1,209 @@
+"""The commit-time hooks: `pod-bundle` (pre-commit) and `pod-commit-msg` (commit-msg), on staged content.
+
+Both judge what is about to be committed (the index, not the working tree) by the policy of
+the commit's parent (HEAD's .pods/config.yaml), read in a handful of batched git calls.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
+from git_pods.checks.artifact import DIFF_MAX_BYTES
+from git_pods.checks.rules import violation
+from git_pods.checks.staged import CONFIG, archived_ids, changed_records, to_check
+from git_pods.checks.tree import check_tree
+from git_pods.config import Config, default_config, parse_config
+from git_pods.errors import GitFailed
+from git_pods.gitio.staged import IndexEntry, TooLarge, add_mark, read_blobs, read_staged, write_tree
+from git_pods.ids import glob_match
+from git_pods.violation import Violation, worst_exit
+
+HOOK_IDS = {"pre-commit": "pod-bundle", "commit-msg": "pod-commit-msg"}
+
+
+def skipped(hook_id: str, env: Mapping[str, str]) -> bool:
+    """The pre-commit framework's convention: SKIP=id1,id2 names hooks not to run."""
+    return hook_id in {part.strip() for part in env.get("SKIP", "").split(",")}
+
+
+def pre_commit(cwd: Path, err: TextIO, env: Mapping[str, str]) -> int:
+    """`pod-bundle`: every staged bundle complete and valid, every staged artifact valid."""
+    staged = read_staged(cwd)
+    if skipped("pod-bundle", env):
+        return _skip("pod-bundle", cwd, staged.git_common, err)
+    entries = to_check(staged)
+    config_staged = staged.changes.get(CONFIG) not in (None, "D")
+    specs = [e.sha for e in entries if e.mode.startswith("100")]
+    base_spec = f"{staged.head}:{CONFIG}" if staged.head else None
+    staged_spec = f":{CONFIG}" if config_staged else None
+    wanted = [*specs, *(s for s in (base_spec, staged_spec) if s)]
+    blobs = read_blobs(cwd, wanted, DIFF_MAX_BYTES)
+    config, found = _base_config(blobs.get(base_spec) if base_spec else None)
+    found += changed_records(staged)
+    if staged_spec:
+        raw = blobs.get(staged_spec)
+        found += parse_config(raw, CONFIG)[1] if raw is not None else []
+    found += _check_entries(entries, blobs, config, staged.git_common)
+    enforce = _enforced(config, cwd)
+    code = _report("pod-bundle", found, err, enforce)
+    if code == 0:
+        add_mark(staged.git_common, write_tree(cwd), "pod-bundle", "ok" if enforce else "warn-only")
+    return code
+
+
+def commit_msg(cwd: Path, message_file: Path, err: TextIO, env: Mapping[str, str]) -> int:
+    """`pod-commit-msg`: a commit archiving bundles carries their trailers; no trailer claims more."""
+    from git_pods.checks.trailers import POD_WORK_KEYS, Expected, compare, expected_for, parse
+
+    staged = read_staged(cwd, (PATCHES_DIR, LOGS_DIR), entries=False)
+    if skipped("pod-commit-msg", env):
+        return _skip("pod-commit-msg", cwd, staged.git_common, err, mark=False)
+    trailers = parse(_trailers_text(cwd, message_file))
+    ids = archived_ids(staged)
+    if not ids and not any(trailers.get(key) for key in POD_WORK_KEYS):
+        return 0
+    names = (TRACE, CHANGELOG, HANDOFF)
+    specs: list[str] = []
+    for patch_id in ids:
+        specs += [f":{PATCHES_DIR}/{patch_id}.diff", f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff"]
+        specs += [f":{LOGS_DIR}/{patch_id}/{name}" for name in names]
+    claimed = [p for p in trailers.get("patch-id", []) if p not in ids and "\n" not in p]
+    specs += [f":{PATCHES_DIR}/{p}.diff" for p in claimed]
+    blobs = read_blobs(cwd, specs, DIFF_MAX_BYTES)
+    config, found = _base_config(_base_blob(cwd, staged.head))
+    expected: list[Expected] = []
+    for patch_id in ids:
+        if blobs.get(f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff") is not None:
+            continue  # brought in by the merge: its own commit carries the trailers
+        files = {name: blobs.get(f":{LOGS_DIR}/{patch_id}/{name}") for name in names}
+        files[DIFF] = blobs.get(f":{PATCHES_DIR}/{patch_id}.diff")
+        made = expected_for(patch_id, files, f"{LOGS_DIR}/{patch_id}/{TRACE}", config.yaml_max_bytes)
+        if isinstance(made, Expected):
+            expected.append(made)
+        else:
+            found += made
+    in_tree = {p for p in claimed if blobs.get(f":{PATCHES_DIR}/{p}.diff") is not None}
+    found += compare(expected, trailers, in_tree, _shown(cwd, message_file))
+    return _report("pod-commit-msg", found, err, _enforced(config, cwd))
+
+
+def _base_blob(cwd: Path, head: str | None) -> bytes | None:
+    if head is None:
+        return None
+    spec = f"{head}:{CONFIG}"
+    return read_blobs(cwd, [spec], DIFF_MAX_BYTES).get(spec)
+
+
+def _base_config(raw: bytes | None) -> tuple[Config, list[Violation]]:
+    """The policy of the commit's parent; a broken one falls back to the default, with a warning."""
+    if raw is None:
+        return default_config(), []
+    config, _found = parse_config(raw, f"{CONFIG} (in HEAD)")  # its own commit reported them
+    if config is None:
+        return default_config(), [
+            violation(
+                "GP602",
+                "HEAD's config is invalid; this commit is judged by the built-in default config",
+                file=CONFIG,
+            )
+        ]
+    return config, []
+
+
+def _check_entries(
+    entries: list[IndexEntry], blobs: Mapping[str, bytes | None], config: Config, git_common: Path
+) -> list[Violation]:
+    """Write the staged files into a scratch copy of the record and run the record's checks on it."""
+    if not entries:
+        return []
+    scratch = git_common / "pods" / f"staged-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        for entry in entries:
+            _materialize(scratch, entry, blobs.get(entry.sha))
+
+        def show(path: Path) -> str:
+            try:
+                return path.relative_to(scratch).as_posix()
+            except ValueError:
+                return str(path)
+
+        return check_tree(scratch, config, show).violations
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _materialize(scratch: Path, entry: IndexEntry, data: bytes | None) -> None:
+    target = scratch / entry.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not entry.mode.startswith("100"):  # a link or submodule where real files belong
+        os.symlink("(not followed)", target)
+        return
+    with open(target, "wb") as handle:
+        if isinstance(data, TooLarge):
+            handle.truncate(data.size)  # sparse: the size checks see the real size, nothing is read
+        elif data is not None:
+            handle.write(data)
+
+
+def _enforced(config: Config, cwd: Path) -> bool:
+    """Whether violations block on this branch (policy.enforce / policy.warn; default: everywhere)."""
+    policy = config.policy
+    if not policy.enforce and not policy.warn:
+        return True
+    done = subprocess.run(
+        ["git", "symbolic-ref", "-q", "--short", "HEAD"], cwd=cwd, capture_output=True, check=False
+    )
+    branch = done.stdout.decode("utf-8", "surrogateescape").strip()
+    if any(glob_match(g, branch) for g in policy.warn):
+        return False
+    return not policy.enforce or any(glob_match(g, branch) for g in policy.enforce)
+
+
+def _trailers_text(cwd: Path, message_file: Path) -> str:
+    args = ["git", "interpret-trailers", "--parse", str(message_file)]
+    done = subprocess.run(args, cwd=cwd, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise GitFailed(args, done.returncode, done.stderr.decode("utf-8", "replace"))
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _shown(cwd: Path, path: Path) -> str:
+    try:
+        return os.path.relpath(path, cwd) if path.is_absolute() else path.as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _skip(hook_id: str, cwd: Path, git_common: Path, err: TextIO, *, mark: bool = True) -> int:
+    if mark:
+        add_mark(git_common, write_tree(cwd), hook_id, "skipped")
+    err.write(
+        f"git-pods: {hook_id} skipped (SKIP={hook_id}); the skip is recorded, "
+        "and git pod-verify checks this commit in CI\n"
+    )
+    return 0
+
+
+def _report(hook_id: str, found: list[Violation], err: TextIO, enforce: bool) -> int:
+    ordered = sorted(dict.fromkeys(found), key=Violation.sort_key)
+    for item in ordered:
+        err.write(item.format_text() + "\n")
+    code = worst_exit(ordered)
+    if code and enforce:
+        count = sum(v.severity == "error" for v in ordered)
+        err.write(
+            f"git-pods: commit refused by {hook_id}: {count} problem{'s' if count != 1 else ''}\n"
+            "    `git pod-validate --explain GPnnn` explains a rule; when git-pods itself is in the way,\n"
+            f"    SKIP={hook_id} git commit ... skips this check (recorded)\n"
+        )
+        return code
+    if code:
+        err.write(f"git-pods: {hook_id}: this branch only warns (policy.warn / policy.enforce)\n")
+    return 0

@@ -1,0 +1,215 @@
+"""The staged side of a commit, read in a few batched git calls: changes, index entries, blobs, markers.
+
+Hooks run with git's own environment (GIT_INDEX_FILE points at the index being committed,
+e.g. `git commit -a` uses a temporary one), so everything here runs git with `inherit=True`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from git_pods.errors import GitFailed, GitNotFound
+
+RECORD_PATHSPECS = (".pods", ".patches", ".logs")
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+MARKS_FILE = "pods/hook-marks"  # under the common git folder, shared by worktrees
+_MARKS_KEPT = 2000
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One file in the index: its mode (100644, 120000 for a link, 160000 for a submodule) and blob."""
+
+    mode: str
+    sha: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a commit would change under the record folders, and what the index holds there."""
+
+    changes: Mapping[str, str]  # path -> A, M, D or T
+    entries: Mapping[str, IndexEntry]  # empty unless asked for
+    head: str | None  # None on an unborn branch (the first commit)
+    git_common: Path  # the common git folder (shared by worktrees)
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            ["git", "--no-pager", *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise GitNotFound(
+            "git is not installed or not on PATH", hint="install git, or put it on PATH"
+        ) from None
+
+
+def _finish(proc: subprocess.Popen[bytes], args: list[str], ok: tuple[int, ...] = (0,)) -> bytes:
+    out, err = proc.communicate()
+    if proc.returncode not in ok:
+        raise GitFailed(["git", *args], proc.returncode, err.decode("utf-8", "replace"))
+    return out
+
+
+def _split(raw: bytes) -> list[str]:
+    return [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
+
+
+def read_staged(cwd: Path, pathspecs: Iterable[str] = RECORD_PATHSPECS, *, entries: bool = True) -> Staged:
+    """Staged changes (and index entries) under pathspecs: three git processes, two side by side."""
+    specs = ["--", *pathspecs]
+    head_args = ["rev-parse", "--path-format=absolute", "--git-common-dir", "-q", "--verify", "HEAD^{commit}"]
+    list_args = ["ls-files", "-s", "-z", *specs]
+    head_proc = _start(head_args, cwd)
+    list_proc = _start(list_args, cwd) if entries else None
+    lines = _finish(head_proc, head_args, ok=(0, 1)).decode("utf-8", "surrogateescape").splitlines()
+    if not lines:
+        raise GitFailed(["git", *head_args], 1, "no git folder found")
+    head = lines[1] if len(lines) > 1 else None
+    diff_args = ["diff-index", "--cached", "-z", "--no-renames", "--name-status", head or EMPTY_TREE, *specs]
+    diff_proc = _start(diff_args, cwd)
+    found: dict[str, IndexEntry] = {}
+    for record in _split(_finish(list_proc, list_args)) if list_proc else ():
+        meta, _, path = record.partition("\t")
+        mode, sha, stage = meta.split(" ")
+        if stage == "0" or path not in found:  # a conflicted path shows its stages; keep one
+            found[path] = IndexEntry(mode, sha, path)
+    fields = _split(_finish(diff_proc, diff_args))
+    changes = {fields[i + 1]: fields[i][:1] for i in range(0, len(fields) - 1, 2)}
+    return Staged(changes=changes, entries=found, head=head, git_common=Path(lines[0]))
+
+
+def read_blobs(cwd: Path, specs: Iterable[str], limit: int) -> dict[str, bytes | None]:
+    """Objects by name (a blob id, `:path` in the index, `REV:path`), in one `git cat-file --batch`.
+
+    A missing object maps to None; one over limit bytes maps to a TooLarge (empty, carrying
+    its size), so a huge staged file is never read into memory.
+    """
+    wanted = list(dict.fromkeys(specs))
+    if not wanted:
+        return {}
+    for spec in wanted:
+        if "\n" in spec:
+            raise ValueError(f"an object name cannot hold a newline: {spec!r}")
+    args = ["cat-file", "--batch"]
+    try:
+        proc = subprocess.Popen(
+            ["git", "--no-pager", *args],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise GitNotFound(
+            "git is not installed or not on PATH", hint="install git, or put it on PATH"
+        ) from None
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    request = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
+    feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
+    feeder.start()  # a thread, so a long request never deadlocks against git's full output pipe
+    found: dict[str, bytes | None] = {}
+    for spec in wanted:
+        header = proc.stdout.readline().rstrip(b"\n").split(b" ")
+        if len(header) != 3:  # "<name> missing" or "<name> ambiguous"
+            found[spec] = None
+            continue
+        size = int(header[2])
+        if size > limit:
+            _skip(proc.stdout, size + 1)
+            found[spec] = TooLarge(size)
+            continue
+        found[spec] = proc.stdout.read(size)
+        proc.stdout.read(1)
+    feeder.join()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    if proc.wait() != 0:
+        raise GitFailed(["git", *args], proc.returncode, err.decode("utf-8", "replace"))
+    return found
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except BrokenPipeError:  # git died; its exit code tells why
+        pass
+
+
+class TooLarge(bytes):
+    """Stands in for a blob over the size limit: empty, with the size it really has."""
+
+    size: int
+
+    def __new__(cls, size: int) -> TooLarge:
+        made = super().__new__(cls, b"")
+        made.size = size
+        return made
+
+
+def _skip(stream: object, count: int) -> None:
+    read = stream.read  # type: ignore[attr-defined]
+    while count > 0:
+        chunk = read(min(count, 1 << 20))
+        if not chunk:
+            return
+        count -= len(chunk)
+
+
+def write_tree(cwd: Path) -> str:
+    """The tree the index would commit (what the pre-commit marker names)."""
+    args = ["write-tree"]
+    return _finish(_start(args, cwd), args).decode().strip()
+
+
+def add_mark(git_common: Path, tree: str, hook_id: str, status: str) -> Path:
+    """Append `<tree> <hook> <status> <unix time>` to the marks file; keep it bounded.
+
+    One short `write` on an O_APPEND file is atomic enough for concurrent hooks; trimming
+    rewrites the file through a rename so a reader never sees half of it.
+    """
+    path = git_common / MARKS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = f"{tree} {hook_id} {status} {int(time.time())}\n".encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if size > _MARKS_KEPT * 2 * len(line):
+        lines = path.read_bytes().splitlines(keepends=True)[-_MARKS_KEPT:]
+        fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        fresh.write_bytes(b"".join(lines))
+        os.replace(fresh, path)
+    return path
+
+
+def marks_for(git_common: Path, tree: str) -> list[tuple[str, str]]:
+    """The (hook id, status) pairs recorded for a tree, oldest first."""
+    path = git_common / MARKS_FILE
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return []
+    out = []
+    for line in raw.decode("ascii", "replace").splitlines():
+        parts = line.split(" ")
+        if len(parts) == 4 and parts[0] == tree:
+            out.append((parts[1], parts[2]))
+    return out
