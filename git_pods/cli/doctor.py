@@ -1,33 +1,37 @@
-"""git-pod-doctor: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-doctor: the typer shell for `git pod-doctor` (is this clone set up as git-pods needs?)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import doctor as command
 
 app = _shell.new_app()
 
-HELP = """Check hooks, notes config, refspecs, git version and config.
+HELP = """Check that this clone is set up the way git-pods needs.
 
-Says how to fix each problem found; exit 1 when there is one.
-
-Not implemented yet in this release: it exits 2 and changes nothing."""
+Checks the git version, the config and the schemas, the hooks (present, git-pods' own or
+chained, executable, naming an interpreter that still has git-pods), the pre-commit framework's
+setup where the repository uses it, and the notes settings. Each problem comes with the command
+that fixes it (usually `git pod-init`); exit 1 when there is one."""
 
 EXAMPLES = """Examples:
 
 \b
-  git pod-doctor"""
+  git pod-doctor
+  git pod-doctor --json | jq '.violations[].rule'"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
 def doctor(
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("doctor"))
+    raise typer.Exit(command.run(Path.cwd(), sys.stdout, json_mode))
 
 
 def main() -> NoReturn:

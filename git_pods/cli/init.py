@@ -1,30 +1,38 @@
-"""git-pod-init: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-init: the typer shell for `git pod-init` (adopt git-pods in this repository)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import init as command
 
 app = _shell.new_app()
 
-HELP = """Adopt git-pods in this repository: config, prompts, queue, hooks.
+HELP = """Adopt git-pods in this repository: config, prompts, queue, notes config and hooks.
 
-Writes .pods/config.yaml (the five default pods), prompts/<pod>.txt, .patches/queue/ and
-.gitattributes lines; sets the notes config; installs the native hooks (chaining any hook
-already there) or, in a pre-commit framework repository, adds the git-pods hooks there.
+Writes what is missing: .pods/config.yaml (the five default pods, their handoff graph and path
+policy), prompts/<pod>.txt (each pod's working procedure), .patches/queue/ and the .gitattributes
+lines; sets notes.rewriteRef, the notes merge strategy and a notes fetch refspec per remote in
+this repository's config (never the global one); installs the pre-commit and commit-msg hooks
+into the effective hooks folder (core.hooksPath too), keeping any hook already there and running
+it first. In a repository that uses the pre-commit framework (.pre-commit-config.yaml), it adds
+the git-pods hooks to that file and installs them through `pre-commit install` instead.
 
-Not implemented yet in this release: it exits 2 and changes nothing."""
+Running it again changes nothing and says so; --uninstall restores what was there (files it
+created are removed only when unchanged and never committed)."""
 
 EXAMPLES = """Examples:
 
 \b
-  git pod-init
-  git pod-init --uninstall
-  git pod-init --ci github"""
+  git pod-init                  # adopt, or repair after husky/lefthook replaced the hooks
+  git pod-init --json           # what was done, as data
+  git pod-init --uninstall      # remove the hooks and settings, restore chained hooks
+  git pod-init --hooks-repo https://git.example.com/mirror/git-pods --hooks-rev v0.2.0"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -33,18 +41,46 @@ def init(
         bool,
         typer.Option("--uninstall", help="Remove what git pod-init installed and restore what was there."),
     ] = False,
+    hooks_repo: Annotated[
+        str | None,
+        typer.Option(
+            "--hooks-repo",
+            metavar="URL",
+            help="Pre-commit framework only: where the framework fetches the git-pods hooks "
+            f"(default {command.framework.HOOKS_REPO}).",
+            show_default=False,
+        ),
+    ] = None,
+    hooks_rev: Annotated[
+        str | None,
+        typer.Option(
+            "--hooks-rev",
+            metavar="REV",
+            help="Pre-commit framework only: the tag or commit of --hooks-repo (default: this release's tag).",
+            show_default=False,
+        ),
+    ] = None,
     ci: Annotated[
         str | None,
         typer.Option(
-            "--ci", metavar="FORGE", help="Also write a CI workflow (github or gitlab).", show_default=False
+            "--ci",
+            metavar="FORGE",
+            help="Also write a CI workflow (github or gitlab). Not implemented yet.",
+            show_default=False,
         ),
     ] = None,
     codeowners: Annotated[
-        bool, typer.Option("--codeowners", help="Also write CODEOWNERS from the config's owners.")
+        bool,
+        typer.Option(
+            "--codeowners", help="Also write CODEOWNERS from the config's owners. Not implemented yet."
+        ),
     ] = False,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("init"))
+    options = command.InitOptions(
+        uninstall=uninstall, ci=ci, codeowners=codeowners, hooks_repo=hooks_repo, hooks_rev=hooks_rev
+    )
+    raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, json_mode))
 
 
 def main() -> NoReturn:

@@ -1,0 +1,230 @@
+"""`git pod-doctor`: is this clone set up the way git-pods needs? Each problem with its fix."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from git_pods import __version__
+from git_pods.checks.rules import violation
+from git_pods.commands.init import hooks_folder, hooks_path_set
+from git_pods.config import Config, load_config
+from git_pods.gitio.runner import Git, git_dir, require_root
+from git_pods.install import framework, native, notes
+from git_pods.schema import SCHEMA_NAMES, load_schema, validator
+from git_pods.violation import Violation, worst_exit
+
+MIN_GIT = (2, 31)
+
+
+@dataclass
+class Report:
+    """What the doctor saw: one line per check, and the problems with their fixes."""
+
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (status, area, detail)
+    problems: list[Violation] = field(default_factory=list)
+
+    def ok(self, area: str, detail: str) -> None:
+        """A passed check; not shown for an area that already has a problem."""
+        if not any(a == area and status != "ok" for status, a, _ in self.checks):
+            self.checks.append(("ok", area, detail))
+
+    def bad(self, area: str, found: Violation) -> None:
+        self.checks.append(("warn" if found.severity == "warning" else "FAIL", area, found.message))
+        self.problems.append(found)
+
+
+def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
+    report = Report()
+    _git_version(report)
+    root = require_root(cwd)
+    git = Git(root)
+    config = _config(root, report)
+    _schemas(report)
+    folder = hooks_folder(git)
+    if framework.uses_framework(root) and not hooks_path_set(git):
+        _framework_hooks(root, folder, report)
+    else:
+        _native_hooks(folder, report)
+    _notes(git, config, report, str((git_dir(root) or root / ".git") / "config"))
+    code = worst_exit(report.problems)
+    _print(report, out, json_mode, code)
+    return code
+
+
+def _git_version(report: Report) -> None:
+    text = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False).stdout
+    match = re.search(r"(\d+)\.(\d+)", text)
+    version = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    if version < MIN_GIT:
+        report.bad("git", violation("GP610", f"{text.strip() or 'git'} is older than 2.31"))
+    else:
+        report.ok("git", text.strip())
+
+
+def _config(root: Path, report: Report) -> Config:
+    config, found = load_config(root)
+    for item in found:
+        report.bad("config", item)
+    if not found:
+        report.ok("config", f"{config.source}: {len(config.pods)} pods")
+    return config
+
+
+def _schemas(report: Report) -> None:
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        for name in SCHEMA_NAMES:
+            validator(name).check_schema(load_schema(name))
+    except (OSError, ValueError, KeyError, SchemaError) as exc:  # a damaged installation
+        report.bad("schemas", violation("GP613", f"the schemas cannot be loaded: {exc}"))
+        return
+    report.ok("schemas", f"{len(SCHEMA_NAMES)} schemas load and are valid")
+
+
+def _native_hooks(folder: Path, report: Report) -> None:
+    pythons: dict[str, str | None] = {}
+    for name, hook_id in native.HOOKS.items():
+        area = f"{name} hook"
+        found = native.inspect(folder, name)
+        shown = str(found.path)
+        if found.kind == "missing":
+            report.bad(area, violation("GP603", f"no {name} hook in {folder}", file=shown))
+            continue
+        if found.kind != "ours":
+            what = "the pre-commit framework's" if found.kind == "framework" else "another tool's"
+            report.bad(
+                area,
+                violation(
+                    "GP603",
+                    f"{shown} is {what} hook, not git-pods' ({hook_id} does not run)",
+                    file=shown,
+                    hint="git pod-init (keeps that hook and runs it first)",
+                ),
+            )
+            continue
+        if not native.executable(found.path):
+            report.bad(
+                area, violation("GP604", f"{shown} is not executable", file=shown, hint=f"chmod +x {shown}")
+            )
+        python = found.python or ""
+        if python not in pythons:
+            pythons[python] = _version_of(python)
+        installed = pythons[python]
+        if installed is None:
+            report.bad(
+                area, violation("GP605", f"{shown} runs {python}, which cannot import git_pods", file=shown)
+            )
+            continue
+        chained = "GIT_PODS_CHAINED=1" in found.text
+        if chained and (found.chained is None or not native.executable(found.chained)):
+            backup = folder / f"{name}{native.CHAINED_SUFFIX}"
+            report.bad(
+                area,
+                violation(
+                    "GP607", f"the chained hook {backup} is missing or not executable", file=str(backup)
+                ),
+            )
+        if found.text != native.render(name, python, chained):
+            report.bad(
+                area,
+                violation(
+                    "GP606", f"{shown} differs from the hook git-pods {__version__} installs", file=shown
+                ),
+            )
+        report.ok(area, f"{hook_id}: runs {python} (git-pods {installed})" + (", chained" if chained else ""))
+
+
+def _version_of(python: str) -> str | None:
+    try:
+        done = subprocess.run(
+            [python, "-c", "import git_pods; print(git_pods.__version__)"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _framework_hooks(root: Path, folder: Path, report: Report) -> None:
+    try:
+        listed = framework.hook_ids((root / framework.CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, framework.EditRefused) as exc:
+        report.bad("framework", violation("GP611", f"{framework.CONFIG_FILE} cannot be read: {exc}"))
+        return
+    missing_ids = sorted(set(framework.HOOK_TYPES) - listed)
+    if missing_ids:
+        report.bad(
+            "framework",
+            violation(
+                "GP611", f"{framework.CONFIG_FILE} lacks {', '.join(missing_ids)}", file=framework.CONFIG_FILE
+            ),
+        )
+    missing_types = sorted(set(framework.HOOK_TYPES.values()) - framework.installed_types(folder))
+    if missing_types:
+        report.bad(
+            "framework",
+            violation(
+                "GP611",
+                f"the framework's hook is not installed for {', '.join(missing_types)} in {folder}",
+                hint="pre-commit install " + " ".join(f"--hook-type {t}" for t in missing_types),
+            ),
+        )
+    if not missing_ids and not missing_types:
+        report.ok("framework", f"{framework.CONFIG_FILE} lists the git-pods hooks; pre-commit installed them")
+
+
+def _notes(git: Git, config: Config, report: Report, config_file: str) -> None:
+    remotes = notes.remotes(git)
+    missing = [s for s in notes.wanted(config.notes_ref, remotes) if s.value not in notes.values(git, s.key)]
+    for setting in missing:
+        report.bad("notes", violation("GP608", f"{setting.key} lacks {setting.value}", file=config_file))
+    for remote in remotes:
+        for refspec in notes.values(git, f"remote.{remote}.push"):
+            if "refs/notes/" in refspec:
+                report.bad(
+                    "notes",
+                    violation(
+                        "GP609",
+                        f"remote.{remote}.push = {refspec} makes a plain git push push only notes",
+                        file=config_file,
+                        hint=f"git config --unset remote.{remote}.push '{refspec}'",
+                    ),
+                )
+    if not missing:
+        report.ok(
+            "notes",
+            f"{config.notes_ref}: rewriteRef, cat_sort_uniq merges, fetch from {len(remotes)} remote(s)",
+        )
+
+
+def _print(report: Report, out: TextIO, json_mode: bool, code: int) -> None:
+    if json_mode:
+        document = {
+            "command": "doctor",
+            "ok": code == 0,
+            "exit_code": code,
+            "checks": [{"status": s.lower(), "area": a, "detail": d} for s, a, d in report.checks],
+            "violations": [v.to_json() for v in report.problems],
+            "errors": [],
+        }
+        out.write(json.dumps(document, indent=2) + "\n")
+        return
+    for status, area, detail in report.checks:
+        out.write(f"{status:<4}  {area}: {detail}\n")
+    if report.problems:
+        out.write("\n")
+        for item in report.problems:
+            out.write(item.format_text() + "\n")
+    errors = sum(v.severity == "error" for v in report.problems)
+    out.write(
+        f"\n{errors} problem{'s' if errors != 1 else ''} found\n" if errors else "\nno problems found\n"
+    )

@@ -1,0 +1,235 @@
+"""`git pod-init`: adopt git-pods in a repository, idempotently, and `--uninstall` to undo it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from git_pods.config import load_config
+from git_pods.errors import ExitCode, NotImplementedYet, RepoStateError, UsageError
+from git_pods.gitio.runner import Git, git_dir, require_root
+from git_pods.install import framework, native, notes, scaffold, state
+from git_pods.install.steps import Step
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    """What `git pod-init` was asked to do."""
+
+    uninstall: bool = False
+    ci: str | None = None
+    codeowners: bool = False
+    hooks_repo: str | None = None
+    hooks_rev: str | None = None
+    python: str | None = None  # the interpreter the hooks name; this one by default
+
+
+def run(options: InitOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
+    if options.ci is not None or options.codeowners:
+        raise NotImplementedYet(
+            "--ci and --codeowners are not implemented yet in this release",
+            hint="they arrive with the remotes release; run git pod-init without them",
+        )
+    if (options.hooks_repo or options.hooks_rev) and options.uninstall:
+        raise UsageError("--hooks-repo and --hooks-rev do not go with --uninstall")
+    root = require_root(cwd)
+    common = git_dir(root)
+    if common is None:  # pragma: no cover - require_root found a work tree
+        raise RepoStateError("no git folder found")
+    git = Git(root)
+    steps = _uninstall(root, common, git) if options.uninstall else _install(root, common, git, options)
+    code = max((_code(s) for s in steps), default=0)
+    _report(steps, out, json_mode, options.uninstall, code)
+    return code
+
+
+def hooks_folder(git: Git) -> Path:
+    """The effective hooks folder: core.hooksPath (husky, lefthook) or the git folder's hooks/."""
+    done = git.run(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+    return Path(done.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+
+
+def hooks_path_set(git: Git) -> bool:
+    return git.run(["config", "core.hooksPath"], check=False).returncode == 0
+
+
+def _install(root: Path, common: Path, git: Git, options: InitOptions) -> list[Step]:
+    record = state.load(common)
+    config, _problems = load_config(root)
+    steps, written = scaffold.write_files(root, config)
+    record.setdefault("files", {}).update(written)
+    attributes, added = scaffold.add_attributes(root)
+    steps.append(attributes)
+    record["attributes"] = list(dict.fromkeys([*record.get("attributes", []), *added]))
+    config, _problems = load_config(root)  # the config now on disk decides the notes ref
+    config_steps, changed = notes.apply(git, notes.wanted(config.notes_ref, notes.remotes(git)))
+    steps += config_steps
+    record["config"] = [*record.get("config", []), *changed]
+    if not notes.remotes(git):
+        steps.append(
+            Step(
+                "git config",
+                "remote notes",
+                "later",
+                "no remote yet: run git pod-init again after adding one",
+            )
+        )
+    folder = hooks_folder(git)
+    record["hooks_dir"] = str(folder)
+    python = options.python or sys.executable
+    if framework.uses_framework(root) and not hooks_path_set(git):
+        steps += _install_framework(root, folder, options, record)
+    else:
+        if framework.uses_framework(root):
+            steps.append(
+                Step(
+                    "framework hooks",
+                    framework.CONFIG_FILE,
+                    "skipped",
+                    "pre-commit will not install while core.hooksPath is set; native hooks installed instead",
+                )
+            )
+        steps += [native.install(folder, name, python) for name in native.HOOKS]
+    state.save(common, record)
+    return steps
+
+
+def _install_framework(root: Path, folder: Path, options: InitOptions, record: dict[str, Any]) -> list[Step]:
+    steps = [native.uninstall(folder, name) for name in native.HOOKS]  # the framework's scripts take over
+    steps = [s for s in steps if s.changed]
+    path = root / framework.CONFIG_FILE
+    before = path.read_text(encoding="utf-8")
+    url = options.hooks_repo or framework.HOOKS_REPO
+    rev = options.hooks_rev or framework.default_rev()
+    try:
+        if set(framework.HOOK_TYPES) <= framework.hook_ids(before):
+            steps.append(
+                Step("framework config", framework.CONFIG_FILE, "unchanged", "lists the git-pods hooks")
+            )
+        else:
+            after = framework.with_hooks(before, url, rev)
+            framework.write_text(path, after)
+            record["framework"] = {"before": before, "after": after}
+            steps.append(
+                Step(
+                    "framework config", framework.CONFIG_FILE, "updated", f"git-pods hooks from {url} @ {rev}"
+                )
+            )
+    except framework.EditRefused as exc:
+        steps.append(
+            Step(
+                "framework config",
+                framework.CONFIG_FILE,
+                "problem",
+                f"{exc}; add these lines under repos: yourself:\n{framework.block(url, rev, '  ')}",
+            )
+        )
+        return steps
+    if framework.executable() is None:
+        steps.append(
+            Step(
+                "framework hooks",
+                "pre-commit",
+                "missing",
+                "the pre-commit framework is not installed: pip install 'git-pods[pre-commit]', "
+                "then git pod-init again",
+            )
+        )
+        return steps
+    installed, types = framework.install_types(root, folder)
+    steps += installed
+    record["framework_types"] = sorted({*record.get("framework_types", []), *types})
+    return steps
+
+
+def _uninstall(root: Path, common: Path, git: Git) -> list[Step]:
+    record = state.load(common)
+    folder = Path(record["hooks_dir"]) if record.get("hooks_dir") else hooks_folder(git)
+    steps = [native.uninstall(folder, name) for name in native.HOOKS]
+    steps += framework.uninstall_types(root, list(record.get("framework_types", [])))
+    steps += _restore_framework_config(root, record.get("framework"))
+    steps += notes.revert(git, list(record.get("config", [])))
+    files = dict(record.get("files", {}))
+    listed = git.run(["--literal-pathspecs", "ls-files", "-z", "--", scaffold.ATTRIBUTES, *files]).stdout
+    tracked = set(listed.decode("utf-8", "surrogateescape").split("\0"))
+    steps.append(
+        scaffold.remove_attributes(root, list(record.get("attributes", [])), scaffold.ATTRIBUTES in tracked)
+    )
+    steps += scaffold.remove_files(root, files, tracked)
+    state.clear(common)
+    return steps
+
+
+def _restore_framework_config(root: Path, saved: dict[str, str] | None) -> list[Step]:
+    if not saved:
+        return []
+    path = root / framework.CONFIG_FILE
+    if not path.is_file():
+        return [Step("framework config", framework.CONFIG_FILE, "absent")]
+    current = path.read_text(encoding="utf-8")
+    if current == saved["after"]:
+        framework.write_text(path, saved["before"])
+        return [Step("framework config", framework.CONFIG_FILE, "restored", "as it was before git pod-init")]
+    return [
+        Step(
+            "framework config",
+            framework.CONFIG_FILE,
+            "kept",
+            "changed since git pod-init edited it: remove the git-pods repo entry by hand",
+        )
+    ]
+
+
+def _code(step: Step) -> int:
+    if step.status == "problem":
+        return int(ExitCode.REPO_STATE)
+    if step.status == "missing":
+        return int(ExitCode.USAGE)
+    return 0
+
+
+def _report(steps: list[Step], out: TextIO, json_mode: bool, uninstall: bool, code: int) -> None:
+    changed = [s for s in steps if s.changed]
+    if json_mode:
+        document = {
+            "command": "init",
+            "ok": code == 0,
+            "exit_code": code,
+            "uninstall": uninstall,
+            "changed": bool(changed),
+            "steps": [s.to_json() for s in steps],
+        }
+        out.write(json.dumps(document, indent=2) + "\n")
+        return
+    width = max((len(s.status) for s in steps), default=0)
+    for step in steps:
+        if step.status in ("unchanged", "absent") or (
+            step.status == "kept" and step.detail == "already there"
+        ):
+            continue  # the JSON lists them; people want what changed
+        detail = f" ({step.detail})" if step.detail and "\n" not in step.detail else ""
+        out.write(f"{step.status.ljust(width)}  {step.what}: {step.target}{detail}\n")
+        if "\n" in step.detail:
+            out.write("".join(f"    {line}\n" for line in step.detail.splitlines()))
+    if not changed and code == 0:
+        out.write(
+            "nothing to undo: git-pods is not installed here\n"
+            if uninstall
+            else "git-pods is already set up here; nothing changed\n"
+        )
+    elif not uninstall and code == 0:
+        files = [s.target for s in changed if s.what in ("file", "framework config")]
+        out.write("git-pods is set up.\n")
+        if files:
+            out.write(
+                "Commit the scaffold so the team shares it:\n"
+                f"    git add {' '.join(_shell_word(f) for f in files)} && git commit -m 'Adopt git-pods'\n"
+            )
+
+
+def _shell_word(text: str) -> str:
+    safe = all(c.isalnum() or c in "._-/+" for c in text)
+    return text if safe else "'" + text.replace("'", "'\\''") + "'"

@@ -1,0 +1,1 @@
+"""Adopting git-pods in a repository: scaffold files, notes config, native and framework hooks."""
