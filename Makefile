@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SOURCES := $(shell find git_pods schemas man -type f -not -name '*.pyc') pyproject.toml README.md
+SOURCES := $(shell find git_pods schemas man hooks -type f -not -name '*.pyc') pyproject.toml README.md
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help demo test lint typecheck unit bench man clean
@@ -18,8 +18,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip "hatchling>=1.25"
 
 # A real (non-editable) install: tests run what users get, schemas and man pages included.
+# Then a wheelhouse for pip to install this project from source with no index: the build backend
+# ([build-system] requires) and the runtime dependencies, both read from pyproject.toml. The tests
+# that run the pre-commit framework on .pre-commit-hooks.yaml point PIP_FIND_LINKS at it, offline.
+BUILD_REQUIRES := import sys; toml = __import__("tomllib" if sys.version_info >= (3, 11) else "tomli"); \
+	print("\n".join(toml.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))
 $(VENV)/.installed: $(SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-build-isolation ".[test]"
+	$(BIN)/python -c '$(BUILD_REQUIRES)' > $(VENV)/build-requires.txt
+	$(BIN)/python -m pip download --quiet --no-build-isolation --only-binary=:all: \
+		-d $(VENV)/wheelhouse -r $(VENV)/build-requires.txt .
 	@touch $@
 
 demo: $(VENV)/.installed

@@ -56,7 +56,7 @@ def init(
         typer.Option(
             "--hooks-rev",
             metavar="REV",
-            help="Pre-commit framework only: the tag or commit of --hooks-repo (default: this release's tag).",
+            help="Pre-commit framework only: the tag or commit of --hooks-repo (default: this release).",
             show_default=False,
         ),
     ] = None,
