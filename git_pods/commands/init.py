@@ -150,35 +150,40 @@ def _uninstall(root: Path, common: Path, git: Git) -> list[Step]:
     folder = Path(record["hooks_dir"]) if record.get("hooks_dir") else hooks_folder(git)
     steps = [native.uninstall(folder, name) for name in native.HOOKS]
     steps += framework.uninstall_types(root, list(record.get("framework_types", [])))
-    steps += _restore_framework_config(root, record.get("framework"))
+    steps += _restore_framework_config(root, record.get("framework"), _committed(git, framework.CONFIG_FILE))
     steps += notes.revert(git, list(record.get("config", [])))
     files = dict(record.get("files", {}))
-    listed = git.run(["--literal-pathspecs", "ls-files", "-z", "--", scaffold.ATTRIBUTES, *files]).stdout
+    listed = git.run(["--literal-pathspecs", "ls-files", "-z", "--", *files]).stdout if files else b""
     tracked = set(listed.decode("utf-8", "surrogateescape").split("\0"))
-    steps.append(
-        scaffold.remove_attributes(root, list(record.get("attributes", [])), scaffold.ATTRIBUTES in tracked)
-    )
+    added = list(record.get("attributes", []))
+    committed = (_committed(git, scaffold.ATTRIBUTES) or "").splitlines()
+    steps.append(scaffold.remove_attributes(root, added, any(line in committed for line in added)))
     steps += scaffold.remove_files(root, files, tracked)
     state.clear(common)
     return steps
 
 
-def _restore_framework_config(root: Path, saved: dict[str, str] | None) -> list[Step]:
+def _committed(git: Git, path: str) -> str | None:
+    """The file's text in HEAD, or None when HEAD lacks it (or there is no HEAD yet)."""
+    done = git.run(["show", f"HEAD:{path}"], check=False)
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
+def _restore_framework_config(root: Path, saved: dict[str, str] | None, committed: str | None) -> list[Step]:
+    """Put the framework config back as it was, unless the edit was committed or changed since."""
     if not saved:
         return []
     path = root / framework.CONFIG_FILE
     if not path.is_file():
         return [Step("framework config", framework.CONFIG_FILE, "absent")]
     current = path.read_text(encoding="utf-8")
-    if current == saved["after"]:
+    if current == saved["after"] and committed != saved["after"]:
         framework.write_text(path, saved["before"])
         return [Step("framework config", framework.CONFIG_FILE, "restored", "as it was before git pod-init")]
+    why = "committed to the repository" if committed == current else "changed since git pod-init edited it"
     return [
         Step(
-            "framework config",
-            framework.CONFIG_FILE,
-            "kept",
-            "changed since git pod-init edited it: remove the git-pods repo entry by hand",
+            "framework config", framework.CONFIG_FILE, "kept", f"{why}: remove the git-pods entry in a commit"
         )
     ]
 

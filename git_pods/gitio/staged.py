@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from git_pods.errors import GitFailed, GitNotFound
+from git_pods.errors import GitFailed, GitNotFound, NotARepo
 
 RECORD_PATHSPECS = (".pods", ".patches", ".logs")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -75,9 +75,13 @@ def read_staged(cwd: Path, pathspecs: Iterable[str] = RECORD_PATHSPECS, *, entri
     list_args = ["ls-files", "-s", "-z", *specs]
     head_proc = _start(head_args, cwd)
     list_proc = _start(list_args, cwd) if entries else None
-    lines = _finish(head_proc, head_args, ok=(0, 1)).decode("utf-8", "surrogateescape").splitlines()
-    if not lines:
-        raise GitFailed(["git", *head_args], 1, "no git folder found")
+    out, err = head_proc.communicate()
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    if head_proc.returncode not in (0, 1) or not lines:
+        raise NotARepo(
+            f"{cwd} is not inside a git repository ({err.decode('utf-8', 'replace').strip()})",
+            hint="git runs this from its hooks; to check files by hand, use git pod-validate",
+        )
     head = lines[1] if len(lines) > 1 else None
     diff_args = ["diff-index", "--cached", "-z", "--no-renames", "--name-status", head or EMPTY_TREE, *specs]
     diff_proc = _start(diff_args, cwd)
