@@ -29,7 +29,11 @@ def commit(repo: Path, *args: str, env: dict[str, str] | None = None, path: str 
     """`git commit` as a user types it, with PATH lacking the virtualenv unless path says otherwise."""
     full = dict(os.environ, **(env or {}))
     full["PATH"] = path if path is not None else _path_without_venv()
-    done = subprocess.run(["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=full)
+    return run(["git", "commit", "-q", *args], repo, full)
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env, check=False)
     return Result(done.returncode, done.stdout, done.stderr)
 
 
@@ -225,14 +229,8 @@ def test_merging_a_promoted_branch_needs_no_trailers_of_its_own(adopted: Path) -
     git(adopted, "add", "other.txt")
     assert commit(adopted, "-m", "Other work").code == 0
     env = dict(os.environ, PATH=_path_without_venv())
-    done = subprocess.run(
-        ["git", "merge", "--no-ff", "-m", "Merge pods/F2.1", "pods/F2.1"],
-        cwd=adopted,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run(["git", "merge", "--no-ff", "-m", "Merge pods/F2.1", "pods/F2.1"], adopted, env)
+    assert done.code == 0, done.err
 
 
 def test_queueing_needs_no_trailers(adopted: Path) -> None:
@@ -304,14 +302,13 @@ def _python() -> str:
 
 
 def test_the_hook_entry_refuses_wrong_use(repo: Path) -> None:
-    done = subprocess.run([str(BIN / "git-pods-hook"), "bogus"], cwd=repo, capture_output=True, text=True)
-    assert done.returncode == 2 and "usage: git-pods-hook" in done.stderr
-    done = subprocess.run([str(BIN / "git-pods-hook"), "--help"], cwd=repo, capture_output=True, text=True)
-    assert done.returncode == 0 and "pre-commit" in done.stdout
+    hook = str(BIN / "git-pods-hook")
+    done = run([hook, "bogus"], repo)
+    assert done.code == 2 and "usage: git-pods-hook" in done.err
+    done = run([hook, "--help"], repo)
+    assert done.code == 0 and "pre-commit" in done.out
     outside = repo.parent / "elsewhere"
     outside.mkdir()
-    done = subprocess.run(
-        [str(BIN / "git-pods-hook"), "pre-commit"], cwd=outside, capture_output=True, text=True
-    )
-    assert done.returncode == 3 and "not inside a git repository" in done.stderr
-    assert "Traceback" not in done.stderr
+    done = run([hook, "pre-commit"], outside)
+    assert done.code == 3 and "not inside a git repository" in done.err
+    assert "Traceback" not in done.err
