@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
+
+from git_pods.record import field, record
 
 TRACE, CHANGELOG, HANDOFF = "thought_trace.yaml", "changelog.yaml", "handoff_log.yaml"
 DIFF, FILES = "patch.diff", "files"
@@ -20,7 +20,7 @@ QUEUE_DIR, REJECTED_DIR, PATCHES_DIR, LOGS_DIR = ".patches/queue", ".patches/rej
 Kind = Literal["queued", "rejected", "archived", "folder"]
 
 
-@dataclass(frozen=True)
+@record
 class BundleFiles:
     """Where one bundle's parts are; any part may be missing, which the rules report."""
 
@@ -87,6 +87,8 @@ def archived(root: Path, patch_id: str) -> BundleFiles:
 
 
 def sha256_file(data: bytes) -> str:
+    import hashlib  # here, not at the top: OpenSSL's start-up costs the hooks 2 ms
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -96,11 +98,13 @@ def bundle_digest(contents: Mapping[str, bytes]) -> str:
     Reproducible with coreutils in a bundle folder:
     `sha256sum changelog.yaml handoff_log.yaml patch.diff thought_trace.yaml | sha256sum`.
     """
+    import hashlib
+
     listing = "".join(f"{hashlib.sha256(contents[name]).hexdigest()}  {name}\n" for name in DIGESTED)
     return sha256_file(listing.encode("ascii"))
 
 
-@dataclass(frozen=True)
+@record
 class Handoff:
     """One handoff of a handoff log."""
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 from git_pods.checks.artifact import check_bytes, read
 from git_pods.checks.rules import violation
 from git_pods.ids import glob_match
+from git_pods.record import field, record
 from git_pods.violation import Violation
 from git_pods.yamlsafe import DEFAULT_MAX_BYTES, json_path, load
 
@@ -20,7 +19,7 @@ ALWAYS_PROTECTED = (".pods/**",)  # git-pods' own policy, whatever the config sa
 DEFAULT_SOURCE = "built-in default config"
 
 
-@dataclass(frozen=True)
+@record
 class PodSpec:
     """One pod: what it is for, its prompt, where it may hand work, which paths it may change."""
 
@@ -33,7 +32,7 @@ class PodSpec:
     may_touch_policy: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     """Which branches enforce, which commits need a bundle, which paths are protected."""
 
@@ -44,7 +43,7 @@ class Policy:
     protected_paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Sprints:
     """The sprint calendar: first day and length."""
 
@@ -53,7 +52,7 @@ class Sprints:
     timezone: str = "UTC"
 
 
-@dataclass(frozen=True)
+@record
 class Webhook:
     """A webhook target; the URL itself stays in the environment variable named here."""
 
@@ -63,7 +62,7 @@ class Webhook:
     format: str = "slack"
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """The validated config; `source` says where it came from."""
 
@@ -148,7 +147,7 @@ def from_data(data: dict[str, Any], source: str, defaults: Config | None = None)
 
 def default_config_text() -> bytes:
     """The default config as `git pod-init` writes it."""
-    return (resources.files("git_pods") / "data" / "default_config.yaml").read_bytes()
+    return (Path(__file__).resolve().parent / "data" / "default_config.yaml").read_bytes()
 
 
 @cache

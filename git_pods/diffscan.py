@@ -7,7 +7,8 @@ validation reads the structure itself, in one pass, with the line of everything 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from git_pods.record import field, record
 
 _HUNK = re.compile(r"@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
 _BINARY_BLOCK = re.compile(r"(literal|delta) \d+\Z")
@@ -43,7 +44,7 @@ class DiffSyntaxError(Exception):
         self.crlf = crlf
 
 
-@dataclass
+@record(frozen=False)
 class FileChange:
     """One file's change as the diff states it (names as `git apply -p1` reads them)."""
 

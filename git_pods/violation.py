@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from git_pods.record import record
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True)
+@record
 class Violation:
     """One problem: a stable rule id, where it is, and how to fix it."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from git_pods.checks.rules import violation
+from git_pods.record import field, record
 from git_pods.violation import Violation
 
 try:  # the C loader is 7x faster; pure-Python builds of PyYAML lack it
@@ -34,7 +34,7 @@ _CLOSING_EVENTS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _SCALAR_NAMES = {_BOOL: "a boolean", _INT: "a number", _FLOAT: "a number", _NULL: "null"}
 
 
-@dataclass(frozen=True)
+@record
 class Surprise:
     """A plain scalar that YAML 1.1 read as something other than the text written."""
 
@@ -42,7 +42,7 @@ class Surprise:
     read_as: str
 
 
-@dataclass(frozen=True)
+@record
 class YamlDoc:
     """A loaded document: plain JSON-like data plus the line of every value."""
 

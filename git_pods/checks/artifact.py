@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_pods.checks.rules import violation
+from git_pods.record import field, record
 from git_pods.schema import check
 from git_pods.violation import Violation
 from git_pods.yamlsafe import DEFAULT_MAX_BYTES, YamlDoc, YamlProblems, load
@@ -20,7 +20,7 @@ _BY_NAME = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Checked:
     """A checked artifact: its document when it loaded, and what is wrong with it."""
 

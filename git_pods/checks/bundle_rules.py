@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -317,7 +316,9 @@ def _known_pod(
 ) -> list[Violation]:
     if pod in config.pods:
         return []
-    close = difflib.get_close_matches(pod, list(config.pods), n=1)
+    from difflib import get_close_matches
+
+    close = get_close_matches(pod, list(config.pods), n=1)
     hint = (
         f"did you mean '{close[0]}'?" if close else f"known pods: {', '.join(config.pods)}"
     ) + f" (pods come from {config.source})"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from git_pods.record import record
 from git_pods.violation import Severity, Violation
 
 RANGES = {
@@ -19,7 +18,7 @@ RANGES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """A rule: its id, one-line title, what it means and the usual fix."""
 

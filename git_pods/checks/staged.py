@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from git_pods.bundle import LOGS_DIR, PATCHES_DIR
 from git_pods.checks.rules import violation
 from git_pods.gitio.staged import IndexEntry, Staged
+from git_pods.record import record
 from git_pods.violation import Violation
 
 CONFIG = ".pods/config.yaml"
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """Where a record path belongs: a bundle (kind and id), or loose in a record folder."""
 

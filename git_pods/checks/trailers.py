@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from git_pods.bundle import CHANGELOG, DIFF, DIGESTED, HANDOFF, TRACE, bundle_digest
 from git_pods.checks.artifact import check_bytes
 from git_pods.checks.rules import violation
+from git_pods.record import record
 from git_pods.violation import Violation
 
 POD_WORK_KEYS = ("pod", "patch-id", "pod-bundle")  # keys that claim pod work (Task and Assisted-by don't)
 
 
-@dataclass(frozen=True)
+@record
 class Expected:
     """The trailers one archived bundle requires."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from git_pods import ids
@@ -20,13 +19,14 @@ from git_pods.checks.artifact import check_file
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
 from git_pods.config import Config
+from git_pods.record import record
 from git_pods.violation import Violation
 
 Show = Callable[[Path], str]
 TASKS_DIR = ".pods/tasks"
 
 
-@dataclass(frozen=True)
+@record
 class TreeResult:
     """What a walk found: the problems and how many items (bundles, ledgers) it checked."""
 

@@ -62,13 +62,21 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
 
 def _dispatch(args: list[str]) -> int:
-    from git_pods.commands import hook
+    from git_pods.gitio import prefetch
 
     cwd = Path.cwd()
-    if args == ["pre-commit"]:
-        return hook.pre_commit(cwd, sys.stderr, os.environ)
-    if len(args) == 2 and args[0] == "commit-msg":
-        return hook.commit_msg(cwd, Path(args[1]), sys.stderr, os.environ)
+    wanted = args == ["pre-commit"] or (len(args) == 2 and args[0] == "commit-msg")
+    early = prefetch.start_for(args[0], cwd) if wanted else None  # git works while Python imports
+    try:
+        from git_pods.commands import hook
+
+        if args == ["pre-commit"]:
+            return hook.pre_commit(cwd, sys.stderr, os.environ, early)
+        if early is not None:
+            return hook.commit_msg(cwd, Path(args[1]), sys.stderr, os.environ, early)
+    finally:
+        if early is not None:
+            early.close()
     if args[:1] and args[0] in LATER:
         sys.stderr.write(f"git-pods: {LATER[args[0]]} checks nothing yet in this release\n")
         return 0

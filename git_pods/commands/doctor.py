@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -15,13 +14,14 @@ from git_pods.commands.init import hooks_folder, hooks_path_set
 from git_pods.config import Config, load_config
 from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.install import framework, native, notes
+from git_pods.record import field, record
 from git_pods.schema import SCHEMA_NAMES, load_schema, validator
 from git_pods.violation import Violation, worst_exit
 
 MIN_GIT = (2, 31)
 
 
-@dataclass
+@record(frozen=False)
 class Report:
     """What the doctor saw: one line per check, and the problems with their fixes."""
 

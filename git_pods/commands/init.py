@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -13,9 +12,10 @@ from git_pods.errors import ExitCode, NotImplementedYet, RepoStateError, UsageEr
 from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.install import framework, native, notes, scaffold, state
 from git_pods.install.steps import Step
+from git_pods.record import record
 
 
-@dataclass(frozen=True)
+@record
 class InitOptions:
     """What `git pod-init` was asked to do."""
 

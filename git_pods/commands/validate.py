@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,6 +33,7 @@ from git_pods.commands.output import Output
 from git_pods.config import CONFIG_PATH, Config, load_config, parse_config
 from git_pods.errors import ExitCode, UsageError
 from git_pods.gitio.runner import find_root, require_root
+from git_pods.record import field, record
 from git_pods.schema import SCHEMA_NAMES
 from git_pods.violation import Violation, worst_exit
 
@@ -41,7 +41,7 @@ SCHEMA_CHOICES = (*SCHEMA_NAMES, "diff")
 _RECORD_DIRS = (".pods", PATCHES_DIR, LOGS_DIR)
 
 
-@dataclass(frozen=True)
+@record
 class ValidateOptions:
     """What `git pod-validate` was asked to do."""
 
@@ -50,7 +50,7 @@ class ValidateOptions:
     explain: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class _Run:
     cwd: Path
     root: Path | None

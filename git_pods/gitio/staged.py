@@ -10,20 +10,20 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 from git_pods.errors import GitFailed, GitNotFound, NotARepo
+from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch, start
+from git_pods.record import record
 
-RECORD_PATHSPECS = (".pods", ".patches", ".logs")
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MARKS_FILE = "pods/hook-marks"  # under the common git folder, shared by worktrees
 _MARKS_KEPT = 2000
 
 
-@dataclass(frozen=True)
+@record
 class IndexEntry:
     """One file in the index: its mode (100644, 120000 for a link, 160000 for a submodule) and blob."""
 
@@ -32,7 +32,7 @@ class IndexEntry:
     path: str
 
 
-@dataclass(frozen=True)
+@record
 class Staged:
     """What a commit would change under the record folders, and what the index holds there."""
 
@@ -42,22 +42,9 @@ class Staged:
     git_common: Path  # the common git folder (shared by worktrees)
 
 
-def _start(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
-    try:
-        return subprocess.Popen(
-            ["git", "--no-pager", *args],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except FileNotFoundError:
-        raise GitNotFound(
-            "git is not installed or not on PATH", hint="install git, or put it on PATH"
-        ) from None
-
-
-def _finish(proc: subprocess.Popen[bytes], args: list[str], ok: tuple[int, ...] = (0,)) -> bytes:
+def _finish(proc: subprocess.Popen[bytes] | None, args: list[str], ok: tuple[int, ...] = (0,)) -> bytes:
+    if proc is None:
+        return b""
     out, err = proc.communicate()
     if proc.returncode not in ok:
         raise GitFailed(["git", *args], proc.returncode, err.decode("utf-8", "replace"))
@@ -68,30 +55,35 @@ def _split(raw: bytes) -> list[str]:
     return [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
 
 
-def read_staged(cwd: Path, pathspecs: Iterable[str] = RECORD_PATHSPECS, *, entries: bool = True) -> Staged:
-    """Staged changes (and index entries) under pathspecs: three git processes, two side by side."""
-    specs = ["--", *pathspecs]
-    head_args = ["rev-parse", "--path-format=absolute", "--git-common-dir", "-q", "--verify", "HEAD^{commit}"]
-    list_args = ["ls-files", "-s", "-z", *specs]
-    head_proc = _start(head_args, cwd)
-    list_proc = _start(list_args, cwd) if entries else None
-    out, err = head_proc.communicate()
+def read_staged(
+    cwd: Path,
+    pathspecs: Sequence[str] = RECORD_PATHSPECS,
+    *,
+    entries: bool = True,
+    early: Prefetch | None = None,
+) -> Staged:
+    """Staged changes (and index entries) under pathspecs, from the processes `early` started."""
+    fetch = early or Prefetch(cwd, pathspecs, entries=entries, tree=False)
+    out, err = fetch.head.communicate()
     lines = out.decode("utf-8", "surrogateescape").splitlines()
-    if head_proc.returncode not in (0, 1) or not lines:
+    if fetch.head.returncode not in (0, 1) or not lines:
+        fetch.close()
         raise NotARepo(
             f"{cwd} is not inside a git repository ({err.decode('utf-8', 'replace').strip()})",
             hint="git runs this from its hooks; to check files by hand, use git pod-validate",
         )
     head = lines[1] if len(lines) > 1 else None
-    diff_args = ["diff-index", "--cached", "-z", "--no-renames", "--name-status", head or EMPTY_TREE, *specs]
-    diff_proc = _start(diff_args, cwd)
+    diff_proc = fetch.diff
+    if head is None:  # the first commit: diff against the empty tree instead of HEAD
+        diff_proc.communicate()
+        diff_proc = start(fetch.diff_args(EMPTY_TREE), cwd)
     found: dict[str, IndexEntry] = {}
-    for record in _split(_finish(list_proc, list_args)) if list_proc else ():
-        meta, _, path = record.partition("\t")
+    for line in _split(_finish(fetch.listing, ["ls-files"])):
+        meta, _, path = line.partition("\t")
         mode, sha, stage = meta.split(" ")
         if stage == "0" or path not in found:  # a conflicted path shows its stages; keep one
             found[path] = IndexEntry(mode, sha, path)
-    fields = _split(_finish(diff_proc, diff_args))
+    fields = _split(_finish(diff_proc, fetch.diff_args(head or EMPTY_TREE)))
     changes = {fields[i + 1]: fields[i][:1] for i in range(0, len(fields) - 1, 2)}
     return Staged(changes=changes, entries=found, head=head, git_common=Path(lines[0]))
 
@@ -175,10 +167,10 @@ def _skip(stream: object, count: int) -> None:
         count -= len(chunk)
 
 
-def write_tree(cwd: Path) -> str:
+def write_tree(cwd: Path, early: Prefetch | None = None) -> str:
     """The tree the index would commit (what the pre-commit marker names)."""
-    args = ["write-tree"]
-    return _finish(_start(args, cwd), args).decode().strip()
+    proc = early.tree if early is not None and early.tree is not None else start(["write-tree"], cwd)
+    return _finish(proc, ["write-tree"]).decode().strip()
 
 
 def add_mark(git_common: Path, tree: str, hook_id: str, status: str) -> Path:

@@ -7,15 +7,14 @@ remote's notes into `refs/notes/remotes/<remote>/<name>` (a tracking ref, never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from git_pods.gitio.runner import Git
 from git_pods.install.steps import Step
+from git_pods.record import record
 
 MERGE_STRATEGY = "cat_sort_uniq"
 
 
-@dataclass(frozen=True)
+@record
 class Setting:
     """One config value git-pods needs; `multi` values are added beside others, never replacing."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from git_pods.record import record
 
 CHANGED = frozenset({"created", "updated", "installed", "chained", "set", "added", "removed", "restored"})
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """A step: what (hook, file, config), its target, what happened, and a detail for people."""
 

@@ -1,0 +1,60 @@
+"""git processes a hook starts first, so they run while Python imports the checks (two cores).
+
+Only `subprocess` is imported here: a hook calls this before anything heavy, then collects the
+output when it needs it. The processes inherit the hook's environment (GIT_INDEX_FILE and all).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+RECORD_PATHSPECS = (".pods", ".patches", ".logs")
+
+
+def start(args: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """`git --no-pager ARGS` in cwd, output captured; collect it with `Prefetch.take` or communicate."""
+    try:
+        return subprocess.Popen(
+            ["git", "--no-pager", *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        from git_pods.errors import GitNotFound
+
+        raise GitNotFound("git is not installed or not on PATH", hint="put git on PATH") from None
+
+
+class Prefetch:
+    """What a commit hook reads about the staged state, requested all at once."""
+
+    def __init__(self, cwd: Path, pathspecs: Sequence[str], *, entries: bool, tree: bool) -> None:
+        self.cwd = cwd
+        self.specs = ["--", *pathspecs]
+        head = ["rev-parse", "--path-format=absolute", "--git-common-dir", "-q", "--verify", "HEAD^{commit}"]
+        self.head = start(head, cwd)
+        self.diff = start(self.diff_args("HEAD"), cwd)
+        self.listing = start(["ls-files", "-s", "-z", *self.specs], cwd) if entries else None
+        self.tree = start(["write-tree"], cwd) if tree else None
+
+    def diff_args(self, base: str) -> list[str]:
+        return ["diff-index", "--cached", "-z", "--no-renames", "--name-status", base, *self.specs]
+
+    def close(self) -> None:
+        """Reap whatever was not collected (an early exit), so no child outlives the hook."""
+        for proc in (self.head, self.diff, self.listing, self.tree):
+            if proc is not None and proc.returncode is None:
+                proc.communicate()
+
+
+def start_for(hook: str, cwd: Path) -> Prefetch | None:
+    """The prefetch a hook needs: pre-commit reads the whole record, commit-msg only the archive."""
+    if hook == "pre-commit":
+        return Prefetch(cwd, RECORD_PATHSPECS, entries=True, tree=True)
+    if hook == "commit-msg":
+        return Prefetch(cwd, (".patches", ".logs"), entries=False, tree=False)
+    return None
