@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from git_pods.errors import GitFailed, GitNotFound, NotARepo
+from git_pods.record import record
 
 # `git rev-parse --local-env-vars` (git 2.39): variables that point git at one repository.
 LOCAL_ENV_VARS = (
@@ -38,7 +38,7 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
+@record
 class Git:
     """git in one folder; `inherit` keeps the caller's GIT_* (a hook working on the staged index)."""
 
@@ -77,8 +77,16 @@ def find_root(start: Path) -> Path | None:
 
 def require_root(start: Path) -> Path:
     root = find_root(start)
-    inside = Git(start).run(["rev-parse", "--is-inside-git-dir"], check=False).stdout.strip()
-    if root is None and inside == b"true":
+    if root is not None:
+        return root
+    asked = Git(start).run(["rev-parse", "--is-bare-repository", "--is-inside-git-dir"], check=False)
+    bare, inside = ([*asked.stdout.split(), b"", b""])[:2]
+    if bare == b"true":
+        raise NotARepo(
+            f"{start} is a bare repository: it has no work tree for pod files and hooks",
+            hint="run the command in a clone with a work tree (git clone this repository)",
+        )
+    if inside == b"true":
         raise NotARepo(f"{start} is inside the .git folder", hint="run the command from the work tree")
     if root is None:
         raise NotARepo(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from git_pods.install.steps import Step
+from git_pods.record import record
 
 HOOKS = {"pre-commit": "pod-bundle", "commit-msg": "pod-commit-msg"}  # later issues add the others
 MARK = "# git-pods managed hook"
@@ -40,7 +40,7 @@ def render(name: str, python: str, chained: bool) -> str:
     return re.sub(r"(?m)^GIT_PODS_CHAINED=.*$", f"GIT_PODS_CHAINED={'1' if chained else ''}", text, count=1)
 
 
-@dataclass(frozen=True)
+@record
 class HookFile:
     """What is at one hook's place in the hooks folder."""
 
@@ -89,6 +89,9 @@ def install(folder: Path, name: str, python: str) -> Step:
     """Install one hook; idempotent; chains what was there; refuses to lose a chained hook."""
     found = inspect(folder, name)
     what = f"{name} hook ({HOOKS[name]})"
+    if found.kind in ("foreign", "framework") and found.chained and _same(found.path, found.chained):
+        found.path.unlink()  # a tool (husky, lefthook) rewrote the hook we had chained: chain it again
+        found = inspect(folder, name)
     if found.kind in ("foreign", "framework") and found.chained is not None:
         return Step(
             what,
@@ -99,12 +102,19 @@ def install(folder: Path, name: str, python: str) -> Step:
         )
     if found.kind in ("foreign", "framework"):
         folder.mkdir(parents=True, exist_ok=True)
-        os.replace(found.path, folder / f"{name}{CHAINED_SUFFIX}")
+        backup = folder / f"{name}{CHAINED_SUFFIX}"
+        os.replace(found.path, backup)
+        if not runs(backup):  # git never ran it (not executable, a dangling link): neither do we
+            _write(found.path, render(name, python, chained=False))
+            return Step(
+                what,
+                str(found.path),
+                "installed",
+                f"the old hook, which git did not run, kept as {backup.name}",
+            )
         _write(found.path, render(name, python, chained=True))
-        return Step(
-            what, str(found.path), "chained", f"the existing hook now runs first, from {name}{CHAINED_SUFFIX}"
-        )
-    wanted = render(name, python, chained=found.chained is not None)
+        return Step(what, str(found.path), "chained", f"the existing hook now runs first, from {backup.name}")
+    wanted = render(name, python, chained=found.chained is not None and runs(found.chained))
     if found.kind == "ours" and found.text == wanted and executable(found.path):
         return Step(what, str(found.path), "unchanged")
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,6 +140,18 @@ def uninstall(folder: Path, name: str) -> Step:
         )
     found.path.unlink()
     return Step(what, str(found.path), "removed")
+
+
+def runs(path: Path) -> bool:
+    """Whether git would run the hook file: a regular file (or a link to one) that is executable."""
+    return path.is_file() and executable(path)
+
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return one.read_bytes() == other.read_bytes()
+    except OSError:
+        return False
 
 
 def executable(path: Path) -> bool:

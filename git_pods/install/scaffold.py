@@ -86,14 +86,15 @@ def add_attributes(root: Path) -> tuple[Step, list[str]]:
     path = root / ATTRIBUTES
     if path.is_symlink():
         return Step("file", ATTRIBUTES, "problem", "is a symbolic link; add the lines by hand"), []
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = path.read_bytes().decode("utf-8") if path.exists() else ""
     present = {line.strip() for line in text.splitlines()}
     missing = [line for line in ATTRIBUTE_LINES if line not in present]
     if not missing:
         return Step("file", ATTRIBUTES, "unchanged", "git-pods lines already there"), []
-    prefix = "" if not text or text.endswith("\n") else "\n"
-    with open(path, "a", encoding="utf-8", newline="\n") as handle:
-        handle.write(prefix + "\n".join(missing) + "\n")
+    eol = "\r\n" if "\r\n" in text else "\n"  # the file's own line endings
+    prefix = "" if not text or text.endswith("\n") else eol
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write(prefix + eol.join(missing) + eol)
     return Step(
         "file", ATTRIBUTES, "updated" if text else "created", ".patches/** and .logs/**: generated, -text"
     ), missing
@@ -107,11 +108,12 @@ def remove_attributes(root: Path, lines: list[str], tracked: bool) -> Step:
         return Step(
             "file", ATTRIBUTES, "kept", "committed to the repository; remove the git-pods lines in a commit"
         )
-    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if line not in lines]
+    text = path.read_bytes().decode("utf-8")
+    kept = [line for line in text.splitlines(keepends=True) if line.rstrip("\r\n") not in lines]
     if not any(line.strip() for line in kept):
         path.unlink()
         return Step("file", ATTRIBUTES, "removed")
-    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    path.write_bytes("".join(kept).encode("utf-8"))  # every other byte as it was, line endings too
     return Step("file", ATTRIBUTES, "restored", "git-pods lines removed")
 
 
@@ -124,7 +126,9 @@ def remove_files(root: Path, written: dict[str, str], tracked: set[str]) -> list
             steps.append(Step("file", relative, "absent"))
             continue
         if relative in tracked:
-            steps.append(Step("file", relative, "kept", "committed to the repository; remove it with git rm"))
+            steps.append(
+                Step("file", relative, "kept", "tracked by git (staged or committed); remove it with git rm")
+            )
             continue
         if digest(path.read_bytes()) != known:
             steps.append(Step("file", relative, "kept", "changed since git pod-init wrote it"))

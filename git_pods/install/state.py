@@ -21,8 +21,10 @@ def load(git_common: Path) -> dict[str, Any]:
 
 
 def save(git_common: Path, data: dict[str, Any]) -> None:
-    """Write through a rename, so an interrupted init never leaves half a file."""
+    """Write through a rename, so an interrupted init never leaves half a file; unchanged: no write."""
     path = git_common / STATE_FILE
+    if load(git_common) == data:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fresh.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,0 +1,291 @@
+"""`git pod-doctor` end to end: a healthy clone, each problem with its rule id and file, the JSON shape."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import Result, cli, git
+
+NOTES_FETCH = "+refs/notes/pods:refs/notes/remotes/origin/pods"
+VIOLATION_KEYS = {"rule", "severity", "message", "hint", "file", "line", "path", "commit"}
+
+
+def doctor(repo: Path) -> tuple[Result, dict[str, Any]]:
+    result = cli(repo, "doctor", "--json")
+    return result, json.loads(result.out)
+
+
+def found(document: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(rule, severity, file) of each violation, sorted."""
+    return sorted((v["rule"], v["severity"], v.get("file")) for v in document["violations"])
+
+
+def initialised(repo: Path, *setup: tuple[str, ...]) -> Path:
+    for args in setup:
+        git(repo, *args)
+    result = cli(repo, "init")
+    assert result.code == 0, result.text
+    return repo / ".git/hooks"
+
+
+def test_healthy_after_init(repo: Path, tmp_path: Path) -> None:
+    initialised(repo, ("remote", "add", "origin", str(tmp_path / "origin.git")))
+    result = cli(repo, "doctor")
+    assert result.code == 0, result.out
+    assert result.out.endswith("\nno problems found\n")
+    checks = [line for line in result.out.splitlines() if line and line != "no problems found"]
+    assert {line.split()[0] for line in checks} == {"ok"}
+    for area in ("git:", "config:", "schemas:", "pre-commit hook:", "commit-msg hook:", "notes:"):
+        assert any(line.split(None, 1)[1].startswith(area) for line in checks), area
+    assert "fetch from 1 remote(s)" in result.out
+
+
+def test_healthy_with_a_chained_hook_under_core_hooks_path(repo: Path) -> None:
+    husky = repo / ".husky/_"
+    husky.mkdir(parents=True)
+    (husky / "pre-commit").write_bytes(b"#!/bin/sh\nexit 0\n")
+    (husky / "pre-commit").chmod(0o755)
+    initialised(repo, ("config", "core.hooksPath", ".husky/_"))
+    result, document = doctor(repo)
+    assert result.code == 0, result.out
+    assert document["violations"] == []
+    hook = [c for c in document["checks"] if c["area"] == "pre-commit hook"]
+    assert hook == [{"status": "ok", "area": "pre-commit hook", "detail": hook[0]["detail"]}]
+    assert hook[0]["detail"].endswith(", chained")
+
+
+def test_before_init_hooks_and_notes_are_missing(repo: Path) -> None:
+    result = cli(repo, "doctor")
+    assert result.code == 1
+    hooks = repo / ".git/hooks"
+    assert f"{hooks / 'pre-commit'}: GP603 no pre-commit hook in {hooks}" in result.out
+    assert f"{hooks / 'commit-msg'}: GP603 no commit-msg hook in {hooks}" in result.out
+    config = repo / ".git/config"
+    assert f"{config}: GP608 notes.rewriteRef lacks refs/notes/pods" in result.out
+    assert f"{config}: GP608 notes.pods.mergeStrategy lacks cat_sort_uniq" in result.out
+    assert "    fix: git pod-init" in result.out
+    assert result.out.endswith("\n4 problems found\n")
+
+    _, document = doctor(repo)
+    assert found(document) == sorted(
+        [
+            ("GP603", "error", str(hooks / "pre-commit")),
+            ("GP603", "error", str(hooks / "commit-msg")),
+            ("GP608", "error", str(config)),
+            ("GP608", "error", str(config)),
+        ]
+    )
+
+
+def test_another_tools_hook_is_not_ours(repo: Path) -> None:
+    initialised(repo)
+    hook = repo / ".git/hooks/commit-msg"
+    hook.write_bytes(b"#!/bin/sh\nexit 0\n")  # lefthook or a teammate replaced it
+    result, document = doctor(repo)
+    assert result.code == 1
+    assert found(document) == [("GP603", "error", str(hook))]
+    [problem] = document["violations"]
+    assert "another tool's hook" in problem["message"]
+    assert "git pod-init" in problem["hint"]
+
+
+def test_hooks_path_set_after_init_leaves_the_hooks_behind(repo: Path) -> None:
+    initialised(repo)
+    (repo / ".husky/_").mkdir(parents=True)
+    git(repo, "config", "core.hooksPath", ".husky/_")
+    result, document = doctor(repo)
+    assert result.code == 1
+    husky = repo / ".husky/_"
+    assert found(document) == [
+        ("GP603", "error", str(husky / "commit-msg")),
+        ("GP603", "error", str(husky / "pre-commit")),
+    ]
+
+
+def test_hook_not_executable(repo: Path) -> None:
+    hook = initialised(repo) / "pre-commit"
+    hook.chmod(0o644)
+    result = cli(repo, "doctor")
+    assert result.code == 1
+    assert f"{hook}: GP604 {hook} is not executable" in result.out
+    assert f"    fix: chmod +x {hook}" in result.out
+    _, document = doctor(repo)
+    assert found(document) == [("GP604", "error", str(hook))]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["GIT_PODS_PYTHON='/nonexistent/python'", "GIT_PODS_PYTHON=/nonexistent/python"],
+    ids=["quoted", "unquoted"],
+)
+def test_hook_naming_a_missing_interpreter(repo: Path, line: str) -> None:
+    hook = initialised(repo) / "commit-msg"
+    text = hook.read_text(encoding="utf-8")
+    edited, count = re.subn(r"(?m)^GIT_PODS_PYTHON=.*$", line, text)
+    assert count == 1
+    hook.write_text(edited, encoding="utf-8")
+    result, document = doctor(repo)
+    assert result.code == 1
+    assert found(document) == [("GP605", "error", str(hook))]
+    assert "/nonexistent/python" in document["violations"][0]["message"]
+
+
+def test_hook_naming_a_python_without_git_pods(repo: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "bin/python"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")  # runs, but cannot import git_pods
+    fake.chmod(0o755)
+    hook = initialised(repo) / "pre-commit"
+    text = hook.read_text(encoding="utf-8")
+    hook.write_text(re.sub(r"(?m)^GIT_PODS_PYTHON=.*$", f"GIT_PODS_PYTHON='{fake}'", text), encoding="utf-8")
+    result, document = doctor(repo)
+    assert result.code == 1
+    assert found(document) == [("GP605", "error", str(hook))]
+
+
+def test_chained_hook_deleted(repo: Path) -> None:
+    hooks = repo / ".git/hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    (hooks / "pre-commit").write_bytes(b"#!/bin/sh\nexit 0\n")
+    (hooks / "pre-commit").chmod(0o755)
+    initialised(repo)
+    chained = hooks / "pre-commit.pre-git-pods"
+    assert chained.is_file()
+    chained.unlink()
+    result = cli(repo, "doctor")
+    assert result.code == 1
+    assert f"{chained}: GP607 the chained hook {chained} is missing or not executable" in result.out
+    _, document = doctor(repo)
+    assert found(document) == [("GP607", "error", str(chained))]
+
+
+def test_chained_hook_not_executable(repo: Path) -> None:
+    hooks = repo / ".git/hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    (hooks / "commit-msg").write_bytes(b"#!/bin/sh\nexit 0\n")
+    (hooks / "commit-msg").chmod(0o755)
+    initialised(repo)
+    (hooks / "commit-msg.pre-git-pods").chmod(0o644)
+    result, document = doctor(repo)
+    assert result.code == 1
+    assert found(document) == [("GP607", "error", str(hooks / "commit-msg.pre-git-pods"))]
+
+
+def test_edited_hook_is_a_warning_only(repo: Path) -> None:
+    hook = initialised(repo) / "pre-commit"
+    with open(hook, "a", encoding="utf-8") as handle:
+        handle.write("# a local tweak\n")
+    result = cli(repo, "doctor")
+    assert result.code == 0, result.out
+    assert f"{hook}: GP606 warning: {hook} differs from the hook git-pods" in result.out
+    assert "warn  pre-commit hook:" in result.out
+    _, document = doctor(repo)
+    assert document["ok"] is True and document["exit_code"] == 0
+    assert found(document) == [("GP606", "warning", str(hook))]
+
+
+def test_missing_prompt_is_a_warning_only(repo: Path) -> None:
+    initialised(repo)
+    (repo / "prompts/wow_pod.txt").unlink()
+    result, document = doctor(repo)
+    assert result.code == 0
+    assert found(document) == [("GP601", "warning", ".pods/config.yaml")]
+    assert "prompts/wow_pod.txt" in document["violations"][0]["message"]
+
+
+def test_remote_added_after_init_lacks_the_notes_fetch_refspec(repo: Path, tmp_path: Path) -> None:
+    initialised(repo)
+    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    result = cli(repo, "doctor")
+    assert result.code == 1
+    config = repo / ".git/config"
+    assert f"{config}: GP608 remote.origin.fetch lacks {NOTES_FETCH}" in result.out
+    assert cli(repo, "init").code == 0
+    assert cli(repo, "doctor").code == 0
+
+
+def test_a_push_refspec_naming_notes(repo: Path, tmp_path: Path) -> None:
+    initialised(repo, ("remote", "add", "origin", str(tmp_path / "origin.git")))
+    git(repo, "config", "--add", "remote.origin.push", "refs/notes/pods:refs/notes/pods")
+    result = cli(repo, "doctor")
+    assert result.code == 1
+    config = repo / ".git/config"
+    assert f"{config}: GP609 remote.origin.push = refs/notes/pods:refs/notes/pods" in result.out
+    assert "    fix: git config --unset remote.origin.push 'refs/notes/pods:refs/notes/pods'" in result.out
+    _, document = doctor(repo)
+    assert found(document) == [("GP609", "error", str(config))]
+
+
+def test_a_branch_push_refspec_is_fine(repo: Path, tmp_path: Path) -> None:
+    initialised(repo, ("remote", "add", "origin", str(tmp_path / "origin.git")))
+    git(repo, "config", "--add", "remote.origin.push", "refs/heads/main:refs/heads/main")
+    result, document = doctor(repo)
+    assert result.code == 0
+    assert document["violations"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "line"),
+    [
+        ("version: 1\npods: 3\n", "GP112", 2),
+        ("version: 1\npods:\n  dev-pod: [\n", "GP101", None),
+        ("version: 1\npods:\n  dev-pod:\n    next: [nobody-pod]\n", "GP600", 4),
+        ("version: 1\npods:\n  dev-pod:\n    descripton: typo\n", "GP111", 4),
+    ],
+    ids=["wrong-type", "yaml-syntax", "unknown-next-pod", "unknown-key"],
+)
+def test_an_invalid_config(repo: Path, text: str, rule: str, line: int | None) -> None:
+    initialised(repo)
+    (repo / ".pods/config.yaml").write_text(text, encoding="utf-8")
+    result, document = doctor(repo)
+    assert result.code == 1, result.out
+    problems = {v["rule"]: v for v in document["violations"]}
+    assert set(problems) == {rule, "GP602"}
+    assert problems[rule]["file"] == ".pods/config.yaml"
+    assert problems[rule]["severity"] == "error"
+    if line is not None:
+        assert problems[rule]["line"] == line
+    assert problems["GP602"]["file"] == ".pods/config.yaml"
+    assert problems["GP602"]["severity"] == "warning"
+    text_result = cli(repo, "doctor")
+    assert text_result.code == 1
+    where = r":\d+" if line is None else f":{line}"  # a syntax error's line is the parser's guess
+    assert re.search(rf"(?m)^\.pods/config\.yaml{where}: {rule} ", text_result.out), text_result.out
+    assert "FAIL  config:" in text_result.out
+
+
+def test_json_has_the_contract_shape(repo: Path) -> None:
+    initialised(repo)
+    (repo / ".git/hooks/pre-commit").chmod(0o644)
+    with open(repo / ".git/hooks/commit-msg", "a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    result, document = doctor(repo)
+    assert result.code == 1
+    assert {"command", "ok", "exit_code", "checks", "violations"} <= set(document)
+    assert document["command"] == "doctor"
+    assert document["ok"] is False and document["exit_code"] == 1
+    assert {c["status"] for c in document["checks"]} == {"ok", "fail", "warn"}
+    assert all(set(c) == {"status", "area", "detail"} for c in document["checks"])
+    assert document["violations"]
+    for item in document["violations"]:
+        assert {"rule", "severity", "message"} <= set(item) <= VIOLATION_KEYS
+        assert re.fullmatch(r"GP\d{3}", item["rule"])
+        assert item["severity"] in ("error", "warning")
+        assert item["message"]
+    assert [v["rule"] for v in document["violations"]] == ["GP604", "GP606"]
+
+
+def test_outside_a_repository_exits_3(tmp_path: Path) -> None:
+    folder = tmp_path / "not-a-repo"
+    folder.mkdir()
+    result = cli(folder, "doctor")
+    assert result.code == 3
+    assert f"git pod-doctor: error: {folder} is not inside a git repository" in result.err
+    _, document = doctor(folder)
+    assert document["exit_code"] == 3 and document["ok"] is False
+    assert "not inside a git repository" in document["errors"][0]["message"]
