@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# git-pods demo: a throwaway repository with one valid and one broken bundle, validated.
+# git-pods demo: adopt git-pods in a throwaway repository, then watch the commit-time hooks
+# refuse a broken bundle and accept a valid one; validate the record by hand too.
 # Run by `make demo` with the project's .venv/bin first on PATH.
 set -euo pipefail
 
@@ -15,6 +16,12 @@ cd "$work"
 git init -q -b main
 mkdir -p src && printf 'def parse(text):\n    return [text]\n' > src/parser.py
 git add src && git commit -qm "A parser to improve"
+
+step "Adopt git-pods: config, prompts, queue, notes settings and hooks, in one command"
+show git pod-init
+show git pod-doctor
+git add .pods prompts .patches .gitattributes && git commit -qm "Adopt git-pods"
+echo "(the scaffold is committed: every clone shares the pods, prompts and policy)"
 
 step "A dev pod's answer: the smallest valid bundle (DESIGN §2) in the queue"
 good=.patches/queue/patch_20250419_123456
@@ -83,6 +90,23 @@ new file mode 100644
 DIFF
 show git pod-validate "$bad"
 
+step "Commit the broken answer: the pre-commit hook refuses it (staged content, file:line, rule, fix)"
+git add "$bad"
+show git commit -qm "Queue patch_20250419_130000"
+git reset -q -- "$bad"
+
+step "Commit the valid answer: accepted, and the hook marks the tree it validated"
+git add "$good"
+show git commit -qm "Queue patch_20250419_123456"
+git log --oneline -1
+tail -n 1 .git/pods/hook-marks   # <tree> <hook> <status> <time>
+
+step "A trailer claiming pod work without its bundle: the commit-msg hook refuses it"
+echo "# notes" > NOTES.md && git add NOTES.md
+show git commit -qm $'Add notes\n\nPatch-Id: patch_20250419_999999'
+git commit -qm "Add notes"
+echo "(an ordinary human commit passes untouched)"
+
 step "The whole record at once (no paths): every bundle, ledger and orphan, every problem"
 show git pod-validate
 
@@ -92,6 +116,9 @@ python3 -c 'import json; d = json.load(open("report.json")); print(json.dumps(d[
 
 step "What a rule means and how to fix it"
 show git pod-validate --explain GP302
+
+step "Running git pod-init again changes nothing, and says so"
+show git pod-init
 
 step "Done"
 echo "The demo repository is $work (a throwaway: delete it when you are done)."

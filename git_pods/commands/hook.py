@@ -110,7 +110,7 @@ def _base_config(raw: bytes | None) -> tuple[Config, list[Violation]]:
     """The policy of the commit's parent; a broken one falls back to the default, with a warning."""
     if raw is None:
         return default_config(), []
-    config, _found = parse_config(raw, f"{CONFIG} (in HEAD)")  # its own commit reported them
+    config, _found = parse_config(raw, f"HEAD:{CONFIG}")  # its own commit reported them
     if config is None:
         return default_config(), [
             violation(
