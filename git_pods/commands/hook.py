@@ -46,7 +46,7 @@ def pre_commit(cwd: Path, err: TextIO, env: Mapping[str, str], early: Prefetch |
     base_spec = f"{staged.head}:{CONFIG}" if staged.head else None
     staged_spec = f":{CONFIG}" if config_staged else None
     wanted = [*specs, *(s for s in (base_spec, staged_spec) if s)]
-    blobs = read_blobs(cwd, wanted, DIFF_MAX_BYTES)
+    blobs = read_blobs(cwd, wanted, DIFF_MAX_BYTES, _batch(early))
     config, found = _base_config(blobs.get(base_spec) if base_spec else None)
     found += changed_records(staged)
     if staged_spec:
@@ -81,8 +81,9 @@ def commit_msg(
         specs += [f":{LOGS_DIR}/{patch_id}/{name}" for name in names]
     claimed = [p for p in trailers.get("patch-id", []) if p not in ids and "\n" not in p]
     specs += [f":{PATCHES_DIR}/{p}.diff" for p in claimed]
-    blobs = read_blobs(cwd, specs, DIFF_MAX_BYTES)
-    config, found = _base_config(_base_blob(cwd, staged.head))
+    base_spec = f"{staged.head}:{CONFIG}" if staged.head else ""
+    blobs = read_blobs(cwd, [*specs, base_spec] if base_spec else specs, DIFF_MAX_BYTES, _batch(early))
+    config, found = _base_config(blobs.get(base_spec) if base_spec else None)
     expected: list[Expected] = []
     for patch_id in ids:
         if blobs.get(f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff") is not None:
@@ -99,11 +100,8 @@ def commit_msg(
     return _report("pod-commit-msg", found, err, _enforced(config, cwd))
 
 
-def _base_blob(cwd: Path, head: str | None) -> bytes | None:
-    if head is None:
-        return None
-    spec = f"{head}:{CONFIG}"
-    return read_blobs(cwd, [spec], DIFF_MAX_BYTES).get(spec)
+def _batch(early: Prefetch | None) -> subprocess.Popen[bytes] | None:
+    return early.take_batch() if early is not None else None
 
 
 def _base_config(raw: bytes | None) -> tuple[Config, list[Violation]]:

@@ -13,13 +13,13 @@ from pathlib import Path
 RECORD_PATHSPECS = (".pods", ".patches", ".logs")
 
 
-def start(args: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
-    """`git --no-pager ARGS` in cwd, output captured; collect it with `Prefetch.take` or communicate."""
+def start(args: Sequence[str], cwd: Path, *, feed: bool = False) -> subprocess.Popen[bytes]:
+    """`git --no-pager ARGS` in cwd, output captured (and stdin a pipe when feed)."""
     try:
         return subprocess.Popen(
             ["git", "--no-pager", *args],
             cwd=cwd,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -40,13 +40,19 @@ class Prefetch:
         self.diff = start(self.diff_args("HEAD"), cwd)
         self.listing = start(["ls-files", "-s", "-z", *self.specs], cwd) if entries else None
         self.tree = start(["write-tree"], cwd) if tree else None
+        self.batch: subprocess.Popen[bytes] | None = start(["cat-file", "--batch"], cwd, feed=True)
+
+    def take_batch(self) -> subprocess.Popen[bytes] | None:
+        """The waiting `git cat-file --batch`, for one use."""
+        batch, self.batch = self.batch, None
+        return batch
 
     def diff_args(self, base: str) -> list[str]:
         return ["diff-index", "--cached", "-z", "--no-renames", "--name-status", base, *self.specs]
 
     def close(self) -> None:
         """Reap whatever was not collected (an early exit), so no child outlives the hook."""
-        for proc in (self.head, self.diff, self.listing, self.tree):
+        for proc in (self.head, self.diff, self.listing, self.tree, self.batch):
             if proc is not None and proc.returncode is None:
                 proc.communicate()
 

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from git_pods.errors import GitFailed, GitNotFound, NotARepo
+from git_pods.errors import GitFailed, NotARepo
 from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch, start
 from git_pods.record import record
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_PIPE_SAFE = 16 << 10  # a request this small fits the pipe: written at once, no thread
 MARKS_FILE = "pods/hook-marks"  # under the common git folder, shared by worktrees
 _MARKS_KEPT = 2000
 
@@ -88,35 +88,32 @@ def read_staged(
     return Staged(changes=changes, entries=found, head=head, git_common=Path(lines[0]))
 
 
-def read_blobs(cwd: Path, specs: Iterable[str], limit: int) -> dict[str, bytes | None]:
-    """Objects by name (a blob id, `:path` in the index, `REV:path`), in one `git cat-file --batch`.
+def read_blobs(
+    cwd: Path, specs: Iterable[str], limit: int, proc: subprocess.Popen[bytes] | None = None
+) -> dict[str, bytes | None]:
+    """Objects by name (a blob id, `:path` in the index, `REV:path`), in one `git cat-file --batch`
+    (proc, when a prefetch started it already).
 
     A missing object maps to None; one over limit bytes maps to a TooLarge (empty, carrying
     its size), so a huge staged file is never read into memory.
     """
     wanted = list(dict.fromkeys(specs))
-    if not wanted:
-        return {}
     for spec in wanted:
         if "\n" in spec:
             raise ValueError(f"an object name cannot hold a newline: {spec!r}")
     args = ["cat-file", "--batch"]
-    try:
-        proc = subprocess.Popen(
-            ["git", "--no-pager", *args],
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except FileNotFoundError:
-        raise GitNotFound(
-            "git is not installed or not on PATH", hint="install git, or put it on PATH"
-        ) from None
+    if proc is None:
+        proc = start(args, cwd, feed=True)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     request = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
-    feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
-    feeder.start()  # a thread, so a long request never deadlocks against git's full output pipe
+    feeder = None
+    if len(request) < _PIPE_SAFE:
+        _feed(proc.stdin, request)
+    else:  # a thread, so a long request never deadlocks against git's full output pipe
+        import threading
+
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, request), daemon=True)
+        feeder.start()
     found: dict[str, bytes | None] = {}
     for spec in wanted:
         header = proc.stdout.readline().rstrip(b"\n").split(b" ")
@@ -130,7 +127,8 @@ def read_blobs(cwd: Path, specs: Iterable[str], limit: int) -> dict[str, bytes |
             continue
         found[spec] = proc.stdout.read(size)
         proc.stdout.read(1)
-    feeder.join()
+    if feeder is not None:
+        feeder.join()
     proc.stdout.close()
     err = proc.stderr.read()
     proc.stderr.close()

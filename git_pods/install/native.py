@@ -29,6 +29,11 @@ def template_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "hooks"  # pragma: no cover - source run
 
 
+def package_home() -> str:
+    """The folder holding the git_pods package (site-packages, or the checkout of an editable install)."""
+    return str(Path(__file__).resolve().parent.parent.parent)
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
@@ -37,6 +42,9 @@ def render(name: str, python: str, chained: bool) -> str:
     """The hook script as installed: the interpreter and whether a hook is chained filled in."""
     text = (template_dir() / name).read_text(encoding="utf-8")
     text = re.sub(r"(?m)^GIT_PODS_PYTHON=.*$", lambda _: f"GIT_PODS_PYTHON={_quote(python)}", text, count=1)
+    text = re.sub(
+        r"(?m)^GIT_PODS_SITE=.*$", lambda _: f"GIT_PODS_SITE={_quote(package_home())}", text, count=1
+    )
     return re.sub(r"(?m)^GIT_PODS_CHAINED=.*$", f"GIT_PODS_CHAINED={'1' if chained else ''}", text, count=1)
 
 
