@@ -1,43 +1,64 @@
-"""Time `git-pod-validate` as whole processes, as ratios to `python -c pass` measured in the same run.
+"""Time the installed hooks and `git-pod-validate` as whole processes, as ratios to `python -c pass`.
 
 Cases (each one a fresh process, wall clock with time.perf_counter around subprocess.run):
 
 - baseline: `python -c pass` with this interpreter (sys.executable): bare Python start-up;
+- pre-commit hook, no pod files staged: the hook `git pod-init` installed, `.git/hooks/pre-commit`,
+  run as git runs it (cwd the work tree's top, no arguments, stdin /dev/null) in an adopted
+  repository (scaffold committed) with src/app.py staged; DESIGN §8's target: <= 1x;
+- pre-commit hook, one bundle staged: the same, with one valid queued bundle staged too; target <= 6x;
+- commit-msg hook, no archive: `.git/hooks/commit-msg .git/COMMIT_EDITMSG` in the first repository,
+  with a message that carries no trailer (the hook's shell path); DESIGN §8 sets no target;
 - validate one bundle: `git-pod-validate .patches/queue/<ID>` in a repository holding one valid bundle;
 - validate 1,000 bundles: `git-pod-validate` (no argument: the whole record) in a repository
   holding 1,000 valid queued bundles.
 
-Rounds alternate (baseline, one bundle, 1,000 bundles; then again) so machine drift hits every case
-equally; the report gives each case's median and its ratio to the baseline's median. Fixtures are
-built in a temporary folder, never in the project tree, and every command is checked first: it must
-exit 0 on the valid fixture and 1 on a deliberately broken copy. Needs git-pods installed (`make bench`).
+Rounds alternate (every case once, in the order above; then again) so machine drift hits every case
+equally; the report gives each case's median, its ratio to the baseline's median, and its target.
+Fixtures are built in a temporary folder, never in the project tree, and every command is checked
+first: it must exit 0 on the valid fixture and 1 on a deliberately broken copy. Needs git-pods
+installed (`make bench`). Missed targets are reported, never asserted.
 
-Run: `python benchmarks/run.py [--rounds N] [--json] [--keep]` with git-pod-validate on PATH.
+Run: `python benchmarks/run.py [--rounds N] [--json] [--keep]` with git-pod-validate and
+git-pod-init on PATH.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from git_pods.gitio.runner import clean_env
 
 VALIDATE = "git-pod-validate"
+INIT = "git-pod-init"
 BIG_COUNT = 1000
 DEFAULT_ROUNDS = 15
 BIG_BUDGET_S = 60.0  # the 1,000-bundle case's timed runs, estimated from its warm-up run
 MIN_BIG_ROUNDS = 3
 BASELINE = "python -c pass"
+NO_POD = "pre-commit hook, no pod files staged"
+ONE_STAGED = "pre-commit hook, one bundle staged"
+COMMIT_MSG = "commit-msg hook, no archive"
+ONE = "validate one bundle"
+BIG = "validate 1,000 bundles"
+PRE_COMMIT_HOOK = ".git/hooks/pre-commit"  # as git names it to the hook: relative to the work tree's top
+COMMIT_MSG_HOOK = ".git/hooks/commit-msg"
+MESSAGE_FILE = ".git/COMMIT_EDITMSG"
+# What git 2.39 adds to a hook's environment for a plain `git commit` at the work tree's top.
+HOOK_ENV = {"GIT_INDEX_FILE": ".git/index", "GIT_PREFIX": ""}
 
 PINNED_GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
@@ -53,6 +74,9 @@ class CheckFailed(Exception):
     """A fixture command did not exit as expected: timing it would be worthless."""
 
 
+Breaker = Callable[[Path, dict[str, str]], None]  # (copied fixture, environment) -> None
+
+
 @dataclass
 class Case:
     """One command timed as a whole process."""
@@ -61,8 +85,10 @@ class Case:
     argv: list[str]
     cwd: Path
     rounds: int  # how many of the rounds run this case
-    broken_id: str | None = None  # the bundle to break for the negative check; None: no check
+    breaks: Breaker | None = None  # makes a copy of cwd on which argv must exit 1; None: no check
     budget_s: float | None = None  # fit the timed runs into this many seconds; None: every round
+    target: float | None = None  # DESIGN §8's ceiling as a ratio to the baseline; None: none set
+    env: dict[str, str] = field(default_factory=dict)  # added to the environment it runs in
     samples: list[float] = field(default_factory=list)
 
     @property
@@ -72,6 +98,11 @@ class Case:
     @property
     def command(self) -> str:
         return " ".join(self.argv)
+
+    @property
+    def slug(self) -> str:
+        """The name as a folder name: where the broken copy of the fixture goes."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -112,12 +143,57 @@ def write_bundle(queue: Path, n: int) -> str:
     return pid
 
 
+def output_tail(done: subprocess.CompletedProcess[str]) -> str:
+    """The last lines a failed command printed, indented, for the error message."""
+    tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
+    return "\n    ".join(tail or ["(no output)"])
+
+
+def setup(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Run one fixture-building command; fail with its output unless it exits 0."""
+    done = subprocess.run(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise CheckFailed(
+            f"fixture command `{' '.join(argv)}` in {cwd} exited {done.returncode}:\n    {output_tail(done)}"
+        )
+
+
 def make_repo(path: Path, count: int, env: dict[str, str]) -> list[str]:
     """A fresh git repository with count valid bundles in .patches/queue/; returns their ids."""
     path.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=path, env=env, check=True)
+    setup(["git", "init", "-q"], path, env)
     queue = path / ".patches" / "queue"
     return [write_bundle(queue, n) for n in range(1, count + 1)]
+
+
+def make_hooked_repo(path: Path, bundles: int, env: dict[str, str], init: str) -> list[str]:
+    """A repository adopted with `git pod-init` (native hooks installed, scaffold committed), with
+    src/app.py and bundles valid queued bundles staged; returns the bundles' ids."""
+    make_repo(path, 0, env)
+    setup([init], path, env)
+    for hook in (PRE_COMMIT_HOOK, COMMIT_MSG_HOOK):
+        if not (path / hook).is_file():
+            raise CheckFailed(f"`{init}` in {path} installed no {hook} (pre-commit framework config found?)")
+    setup(["git", "add", "-A"], path, env)
+    setup(["git", "commit", "-q", "--no-verify", "-m", "Adopt git-pods"], path, env)
+    (path / "src").mkdir()
+    (path / "src" / "app.py").write_text("def app():\n    return 1\n", encoding="utf-8", newline="\n")
+    (path / MESSAGE_FILE).write_text("Add the app\n\nIt returns 1 for now.\n", encoding="utf-8")
+    ids = [write_bundle(path / ".patches" / "queue", n) for n in range(1, bundles + 1)]
+    setup(["git", "add", "src", ".patches"], path, env)
+    return ids
+
+
+def hook_python(repo: Path) -> str | None:
+    """The interpreter `git pod-init` wrote into the installed pre-commit hook."""
+    text = (repo / PRE_COMMIT_HOOK).read_text(encoding="utf-8", errors="replace")
+    match = re.search(r"(?m)^GIT_PODS_PYTHON=(.*)$", text)
+    if not match:
+        return None
+    value = match.group(1).strip()
+    return value[1:-1].replace("'\\''", "'") if value.startswith("'") else value
 
 
 def break_bundle(folder: Path) -> None:
@@ -127,13 +203,49 @@ def break_bundle(folder: Path) -> None:
     changelog.write_text(text.replace("entries:", "entriez:"), encoding="utf-8")
 
 
-def build_cases(tmp: Path, rounds: int, env: dict[str, str], validate: str) -> list[Case]:
-    one = make_repo(tmp / "one-bundle", 1, env)[0]
-    many = make_repo(tmp / "many-bundles", BIG_COUNT, env)[-1]
+def break_queued(pid: str, repo: Path, env: dict[str, str]) -> None:
+    """Break a queued bundle in the working tree (what git-pod-validate reads)."""
+    break_bundle(repo / ".patches" / "queue" / pid)
+
+
+def break_staged(pid: str, repo: Path, env: dict[str, str]) -> None:
+    """Break a queued bundle and stage the break: the hook judges the index, not the working tree."""
+    break_queued(pid, repo, env)
+    setup(["git", "add", ".patches"], repo, env)
+
+
+def stage_broken(repo: Path, env: dict[str, str]) -> None:
+    """Stage a broken bundle next to the ordinary file: proves this repository's hook checks."""
+    break_staged(write_bundle(repo / ".patches" / "queue", 1), repo, env)
+
+
+def claim_pod_work(repo: Path, env: dict[str, str]) -> None:
+    """A message whose Pod trailer claims pod work the commit does not carry (GP222)."""
+    (repo / MESSAGE_FILE).write_text("Add the app\n\nPod: dev-pod\n", encoding="utf-8")
+
+
+def hook_case(
+    name: str, argv: list[str], repo: Path, rounds: int, breaks: Breaker, target: float | None
+) -> Case:
+    """An installed hook run as git runs it: from the work tree's top, with git's hook variables."""
+    return Case(name, argv, repo, rounds, breaks, target=target, env=HOOK_ENV)
+
+
+def build_cases(tmp: Path, rounds: int, env: dict[str, str], validate: str, init: str) -> list[Case]:
+    plain, bundled, single, record = (
+        tmp / n for n in ("hooked", "hooked-bundle", "one-bundle", "many-bundles")
+    )
+    make_hooked_repo(plain, 0, env, init)
+    staged = make_hooked_repo(bundled, 1, env, init)[0]
+    one = make_repo(single, 1, env)[0]
+    many = make_repo(record, BIG_COUNT, env)[-1]
     return [
         Case(BASELINE, [sys.executable, "-c", "pass"], tmp, rounds),
-        Case("validate one bundle", [validate, f".patches/queue/{one}"], tmp / "one-bundle", rounds, one),
-        Case("validate 1,000 bundles", [validate], tmp / "many-bundles", rounds, many, BIG_BUDGET_S),
+        hook_case(NO_POD, [PRE_COMMIT_HOOK], plain, rounds, stage_broken, 1.0),
+        hook_case(ONE_STAGED, [PRE_COMMIT_HOOK], bundled, rounds, partial(break_staged, staged), 6.0),
+        hook_case(COMMIT_MSG, [COMMIT_MSG_HOOK, MESSAGE_FILE], plain, rounds, claim_pod_work, None),
+        Case(ONE, [validate, f".patches/queue/{one}"], single, rounds, partial(break_queued, one)),
+        Case(BIG, [validate], record, rounds, partial(break_queued, many), BIG_BUDGET_S),
     ]
 
 
@@ -147,7 +259,13 @@ def fit_rounds(rounds: int, seconds: float, budget_s: float) -> int:
 
 def run_captured(case: Case, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        case.argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+        case.argv,
+        cwd=cwd,
+        env={**env, **case.env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -157,10 +275,8 @@ def expect(case: Case, cwd: Path, env: dict[str, str], code: int) -> float:
     done = run_captured(case, cwd, env)
     elapsed = time.perf_counter() - start
     if done.returncode != code:
-        tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
         raise CheckFailed(
-            f"`{case.command}` in {cwd} exited {done.returncode}, expected {code}:\n    "
-            + "\n    ".join(tail or ["(no output)"])
+            f"`{case.command}` in {cwd} exited {done.returncode}, expected {code}:\n    {output_tail(done)}"
         )
     return elapsed
 
@@ -174,11 +290,11 @@ def check_cases(cases: Sequence[Case], env: dict[str, str]) -> None:
         warm_up = expect(case, case.cwd, env, 0)
         if case.budget_s is not None:
             case.rounds = fit_rounds(case.rounds, warm_up, case.budget_s)
-        if case.broken_id is None:
+        if case.breaks is None:
             continue
-        broken = case.cwd.with_name(case.cwd.name + "-broken")
+        broken = case.cwd.with_name(f"{case.slug}-broken")
         shutil.copytree(case.cwd, broken, symlinks=True)
-        break_bundle(broken / ".patches" / "queue" / case.broken_id)
+        case.breaks(broken, env)
         expect(case, broken, env, 1)
 
 
@@ -195,7 +311,7 @@ def time_once(case: Case, env: dict[str, str]) -> float:
     done = subprocess.run(
         case.argv,
         cwd=case.cwd,
-        env=env,
+        env={**env, **case.env},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -219,46 +335,82 @@ def measure(cases: Sequence[Case], rounds: int, env: dict[str, str]) -> None:
 # --- report ------------------------------------------------------------------------------------
 
 
-def summary(cases: Sequence[Case], rounds: int, fixtures: Path | None) -> dict[str, Any]:
-    base, one, big = cases[0].median_ms, cases[1].median_ms, cases[-1].median_ms
+def target_text(target: float | None) -> str:
+    return f"<= {target:g}x" if target is not None else "-"
+
+
+def case_summary(case: Case, base: float) -> dict[str, Any]:
+    ratio = case.median_ms / base
+    return {
+        "name": case.name,
+        "command": case.command,
+        "runs": len(case.samples),
+        "median_ms": round(case.median_ms, 2),
+        "min_ms": round(min(case.samples) * 1000, 2),
+        "max_ms": round(max(case.samples) * 1000, 2),
+        "ratio": round(ratio, 2),
+        "target": target_text(case.target),
+        "target_ratio": case.target,
+        "target_met": None if case.target is None else ratio <= case.target,
+    }
+
+
+def summary(
+    cases: Sequence[Case], rounds: int, fixtures: Path | None, hook_python: str | None
+) -> dict[str, Any]:
+    named = {c.name: c for c in cases}
+    base, one, big = named[BASELINE].median_ms, named[ONE].median_ms, named[BIG].median_ms
     return {
         "baseline": BASELINE,
         "python": sys.executable,
+        "hook_python": hook_python,
         "rounds": rounds,
-        "big_rounds": cases[-1].rounds,
-        "cases": [
-            {
-                "name": c.name,
-                "command": c.command,
-                "runs": len(c.samples),
-                "median_ms": round(c.median_ms, 2),
-                "min_ms": round(min(c.samples) * 1000, 2),
-                "max_ms": round(max(c.samples) * 1000, 2),
-                "ratio": round(c.median_ms / base, 2),
-            }
-            for c in cases
-        ],
+        "big_rounds": named[BIG].rounds,
+        "cases": [case_summary(c, base) for c in cases],
         "per_bundle_ms": round((big - base) / BIG_COUNT, 3),
         "per_extra_bundle_ms": round((big - one) / (BIG_COUNT - 1), 3),
         "fixtures": str(fixtures) if fixtures else None,
     }
 
 
-def print_table(data: dict[str, Any], validate: str) -> None:
-    base = data["cases"][0]["median_ms"]
-    print(f"git-pod-validate whole-process timings: {validate}")
+def verdict(case: dict[str, Any]) -> str:
+    if case["target_met"] is None:
+        return ""
+    return "met" if case["target_met"] else "MISSED"
+
+
+def print_header(data: dict[str, Any], validate: str, init: str) -> None:
+    print("git-pods whole-process timings")
+    print(f"  git-pod-validate: {validate}")
+    print(f"  hooks installed by: {init} (their interpreter: {data['hook_python']})")
     print(f"ratio = a case's median / the median of `{BASELINE}` ({data['python']}), same run")
+    if data["hook_python"] and Path(data["hook_python"]).resolve() != Path(data["python"]).resolve():
+        print("  note: the hooks' interpreter is not the baseline's: their ratios compare two Pythons")
     print(f"{data['rounds']} alternating rounds, in the order below, after one warm-up run of each case")
     if data["big_rounds"] < data["rounds"]:
         print(
             f"the 1,000-bundle case runs in {data['big_rounds']} of them, spread evenly: as many as fit"
             f" {BIG_BUDGET_S:.0f} s at its warm-up time (at least {MIN_BIG_ROUNDS}), to keep the run short"
         )
+    print("target: DESIGN §8's ceiling for the ratio (- where it sets none); reported, never asserted")
+
+
+def print_table(data: dict[str, Any], validate: str, init: str) -> None:
+    named = {c["name"]: c for c in data["cases"]}
+    base = named[BASELINE]["median_ms"]
+    print_header(data, validate, init)
     print()
-    print(f"{'case':<26} {'runs':>4} {'median ms':>10} {'min-max ms':>17} {'× ' + BASELINE:>18}")
+    width = max(len(name) for name in named)
+    print(
+        f"{'case':<{width}} {'runs':>4} {'median ms':>10} {'min-max ms':>17} {'× ' + BASELINE:>18}"
+        f" {'target':>7}"
+    )
     for c in data["cases"]:
         spread = f"{c['min_ms']:.1f}-{c['max_ms']:.1f}"
-        print(f"{c['name']:<26} {c['runs']:>4} {c['median_ms']:>10.1f} {spread:>17} {c['ratio']:>18.2f}")
+        print(
+            f"{c['name']:<{width}} {c['runs']:>4} {c['median_ms']:>10.1f} {spread:>17} {c['ratio']:>18.2f}"
+            f" {c['target']:>7} {verdict(c)}".rstrip()
+        )
     print()
     per = data["per_bundle_ms"]
     extra = data["per_extra_bundle_ms"]
@@ -287,26 +439,29 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def bench(args: argparse.Namespace, tmp: Path, validate: str) -> dict[str, Any]:
+def bench(args: argparse.Namespace, tmp: Path, validate: str, init: str) -> dict[str, Any]:
     env = bench_env()
     progress(f"building fixtures in {tmp} ...")
-    cases = build_cases(tmp, args.rounds, env, validate)
+    cases = build_cases(tmp, args.rounds, env, validate, init)
     progress("checking every command (warm-up; valid fixture exits 0, broken copy exits 1) ...")
     check_cases(cases, env)
     progress(f"timing {args.rounds} alternating rounds ...")
     measure(cases, args.rounds, env)
-    return summary(cases, args.rounds, tmp if args.keep else None)
+    python = hook_python(next(c.cwd for c in cases if c.name == NO_POD))
+    return summary(cases, args.rounds, tmp if args.keep else None, python)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    validate = shutil.which(VALIDATE)
-    if validate is None:
-        progress(f"error: {VALIDATE} is not on PATH (put the virtualenv's bin folder first)")
+    tools = {name: shutil.which(name) for name in (VALIDATE, INIT)}
+    missing = [name for name, path in tools.items() if path is None]
+    if missing:
+        progress(f"error: {' and '.join(missing)} not on PATH (put the virtualenv's bin folder first)")
         return 1
+    validate, init = str(tools[VALIDATE]), str(tools[INIT])
     tmp = Path(tempfile.mkdtemp(prefix="git-pods-bench-"))
     try:
-        data = bench(args, tmp, validate)
+        data = bench(args, tmp, validate, init)
     except (CheckFailed, subprocess.CalledProcessError) as exc:
         progress(f"error: a fixture command failed its check; the timings are void.\n{exc}")
         return 1
@@ -319,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        print_table(data, validate)
+        print_table(data, validate, init)
     return 0
 
 
