@@ -6,6 +6,7 @@ and only after the shell pre-filter in the installed hook found pod files staged
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ LATER = {"pre-push": "pod-pre-push", "post-commit": "pod-post-commit", "post-rew
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run one hook's checks and exit with the contract's code; a bug is exit 5 with a crash log."""
+    gc.disable()  # a short-lived process: the cycle collector only slows the imports down
     args = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
