@@ -148,13 +148,18 @@ def test_hook_naming_a_python_without_git_pods(repo: Path, tmp_path: Path) -> No
     assert found(document) == [("GP605", "error", str(hook))]
 
 
-def test_chained_hook_deleted(repo: Path) -> None:
+def chain_a_hook(repo: Path, name: str) -> Path:
+    """A foreign hook, then git pod-init: returns the chained copy's path."""
     hooks = repo / ".git/hooks"
     hooks.mkdir(parents=True, exist_ok=True)
-    (hooks / "pre-commit").write_bytes(b"#!/bin/sh\nexit 0\n")
-    (hooks / "pre-commit").chmod(0o755)
+    (hooks / name).write_bytes(b"#!/bin/sh\nexit 0\n")
+    (hooks / name).chmod(0o755)
     initialised(repo)
-    chained = hooks / "pre-commit.pre-git-pods"
+    return hooks / f"{name}.pre-git-pods"
+
+
+def test_chained_hook_deleted(repo: Path) -> None:
+    chained = chain_a_hook(repo, "pre-commit")
     assert chained.is_file()
     chained.unlink()
     result = cli(repo, "doctor")
@@ -165,15 +170,11 @@ def test_chained_hook_deleted(repo: Path) -> None:
 
 
 def test_chained_hook_not_executable(repo: Path) -> None:
-    hooks = repo / ".git/hooks"
-    hooks.mkdir(parents=True, exist_ok=True)
-    (hooks / "commit-msg").write_bytes(b"#!/bin/sh\nexit 0\n")
-    (hooks / "commit-msg").chmod(0o755)
-    initialised(repo)
-    (hooks / "commit-msg.pre-git-pods").chmod(0o644)
+    chained = chain_a_hook(repo, "commit-msg")
+    chained.chmod(0o644)
     result, document = doctor(repo)
     assert result.code == 1
-    assert found(document) == [("GP607", "error", str(hooks / "commit-msg.pre-git-pods"))]
+    assert found(document) == [("GP607", "error", str(chained))]
 
 
 def test_edited_hook_is_a_warning_only(repo: Path) -> None:

@@ -207,13 +207,19 @@ def test_hooks_are_installed_executable_and_name_the_interpreter(repo: Path) -> 
         assert not (repo / ".git/hooks" / f"{name}.pre-git-pods").exists()
 
 
-def test_installed_hooks_refuse_an_invalid_staged_config(repo: Path) -> None:
-    assert cli(repo, "init").code == 0
+def commit_broken_config(repo: Path) -> Result:
+    """Stage a config of the wrong type and commit it: the installed pre-commit hook must refuse."""
     (repo / ".pods/config.yaml").write_text("pods: 3\n", encoding="utf-8")
     git(repo, "add", ".pods/config.yaml")
     result = commit(repo, "break the config")
     assert result.code == 1
     assert ".pods/config.yaml:1: GP112" in result.text
+    return result
+
+
+def test_installed_hooks_refuse_an_invalid_staged_config(repo: Path) -> None:
+    assert cli(repo, "init").code == 0
+    commit_broken_config(repo)
     assert head_count(repo) == 0
 
 
@@ -236,11 +242,7 @@ def test_a_foreign_hook_is_chained_and_runs_first(repo: Path, tmp_path: Path) ->
     assert commit(repo, "ordinary work").code == 0
     assert log.read_text(encoding="utf-8") == "foreign pre-commit ran 0\n"
 
-    (repo / ".pods/config.yaml").write_text("pods: 3\n", encoding="utf-8")  # git-pods' check still runs
-    git(repo, "add", ".pods/config.yaml")
-    refused = commit(repo, "break the config")
-    assert refused.code == 1
-    assert "GP112" in refused.text
+    commit_broken_config(repo)  # git-pods' check still runs
     assert log.read_text(encoding="utf-8").count("foreign pre-commit ran") == 2  # the chained one ran first
     assert head_count(repo) == 1
 
