@@ -29,6 +29,10 @@ class _At(Protocol):
     ) -> Violation: ...
 
 
+# "has a character that is not white space", written so Python's re and ECMA-262 (jsonschema-rs)
+# agree: Python's \s also matches \x1c-\x1f, which ECMA-262's does not.
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+
 SCHEMA_NAMES = (
     "task-packet",
     "thought-trace",
@@ -212,7 +216,7 @@ def _explain(error: ValidationError, doc: YamlDoc) -> list[Violation]:
         return [at("GP113", f"{_show(error.instance)} is not allowed here (allowed: {shown})", hint)]
     if kind in ("pattern", "maxLength", "minLength", "format") and "x-rule" in schema:
         return [at(schema["x-rule"], f"{_show(error.instance)} is not valid here", _expected(schema))]
-    if kind == "pattern" and schema.get("pattern") == r"\S":
+    if kind == "pattern" and schema.get("pattern") == NOT_BLANK:
         return [at("GP115", "the value is empty", "write some text")]
     if kind in ("pattern", "format"):
         return [at("GP114", f"{_show(error.instance)} does not have the required form", _expected(schema))]

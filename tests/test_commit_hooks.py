@@ -210,6 +210,60 @@ def test_an_archive_commit_needs_matching_trailers(adopted: Path) -> None:
     assert amended.code == 0, amended.err
 
 
+def test_amend_is_judged_against_the_amended_commits_parent(adopted: Path) -> None:
+    digest = archive(adopted)
+    assert commit(adopted, "-m", "Add parser\n\n" + trailers(digest)).code == 0
+    dropped = commit(adopted, "--amend", "-m", "Add parser, trailers gone")
+    assert dropped.code == 1 and "GP220" in dropped.err
+    assert commit(adopted, "--amen", "-m", "Reworded\n\n" + trailers(digest)).code == 0
+
+
+def test_amend_cannot_use_the_policy_it_adds(adopted: Path) -> None:
+    config = adopted / ".pods" / "config.yaml"
+    config.write_text(config.read_text().replace('paths: ["**"]', 'paths: ["docs/**"]', 1))  # dev-pod
+    git(adopted, "add", str(config))
+    assert commit(adopted, "-m", "Narrow dev-pod to docs").code == 0
+    config.write_text(config.read_text().replace('paths: ["docs/**"]', 'paths: ["**"]', 1))
+    git(adopted, "add", str(config))
+    assert commit(adopted, "-m", "Widen it again").code == 0
+    git(adopted, "add", str(queue(adopted)))  # a dev-pod diff under src/
+    done = commit(adopted, "--amend", "-m", "Widen it again, and queue")
+    assert done.code == 1 and "GP303" in done.err and "src/parser.py" in done.err, done.err
+
+
+def test_odd_trailer_values_are_refused_not_crashed_on(adopted: Path) -> None:
+    (adopted / "x.py").write_text("x = 1\n")
+    git(adopted, "add", "x.py")
+    done = commit(adopted, "-m", "Odd\n\nPatch-Id: foo bar")
+    assert done.code == 1 and "GP222" in done.err and "internal error" not in done.err
+
+
+def test_a_claim_of_a_promoted_bundle_must_match_it(adopted: Path) -> None:
+    digest = archive(adopted)
+    assert commit(adopted, "-m", "Add parser\n\n" + trailers(digest)).code == 0
+    (adopted / "y.py").write_text("y = 1\n")
+    git(adopted, "add", "y.py")
+    wrong = trailers("sha256:" + "1" * 64).replace("dev-pod", "wow-pod")
+    done = commit(adopted, "-m", "Later work\n\n" + wrong)
+    assert done.code == 1 and "GP221" in done.err
+
+
+def test_a_husky_style_hook_still_finds_itself_when_chained(repo: Path) -> None:
+    hooks = repo / ".husky" / "_"
+    hooks.mkdir(parents=True)
+    (hooks / "h").write_text('#!/usr/bin/env sh\nn=$(basename "$0")\nsh -e "${0%/*}/../$n"\n')
+    (hooks / "pre-commit").write_text('#!/usr/bin/env sh\n. "${0%/*}/h"\n')
+    (hooks / "pre-commit").chmod(0o755)
+    (repo / ".husky" / "pre-commit").write_text("echo husky says no >&2\nexit 1\n")
+    git(repo, "config", "core.hooksPath", ".husky/_")
+    (repo / "a.txt").write_text("a\n")
+    git(repo, "add", "a.txt")
+    assert commit(repo, "-m", "Before").code == 1  # husky's hook blocks
+    assert cli(repo, "init").code == 0
+    done = commit(repo, "-m", "After")
+    assert done.code == 1 and "husky says no" in done.err
+
+
 def test_trailers_claiming_pod_work_need_a_bundle(adopted: Path) -> None:
     (adopted / "x.py").write_text("x = 1\n")
     git(adopted, "add", "x.py")

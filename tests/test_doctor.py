@@ -11,7 +11,7 @@ import pytest
 
 from helpers import Result, cli, git
 
-NOTES_FETCH = "+refs/notes/pods:refs/notes/remotes/origin/pods"
+NOTES_FETCH = "+refs/notes/pods*:refs/notes/remotes/origin/pods*"
 VIOLATION_KEYS = {"rule", "severity", "message", "hint", "file", "line", "path", "commit"}
 
 

@@ -77,6 +77,10 @@ def test_init_adopts_through_the_framework_and_commits_are_checked(
     queue(repo)
     git(repo, "add", "-A")
     assert _git_commit(repo, env, "-m", "Queue a bundle").code == 0
+    git(repo, "rm", "-q", f".patches/queue/{PATCH_ID}/handoff_log.yaml")  # a deletion only
+    deleted = _git_commit(repo, env, "-m", "Drop a file of a queued bundle")
+    assert deleted.code == 1 and "GP200" in deleted.out + deleted.err
+    git(repo, "reset", "-q", "--hard")
     (repo / "x.py").write_text("x = 1\n")
     git(repo, "add", "x.py")
     claims = _git_commit(repo, env, "-m", "Claims\n\nPatch-Id: patch_nothing")

@@ -26,7 +26,7 @@ HANDOFFS = {  # DESIGN §2: the default config's handoff graph
 PROMPTS = tuple(f"prompts/{pod.replace('-', '_')}.txt" for pod in PODS)
 SCAFFOLD = (".pods/config.yaml", *PROMPTS, ".patches/queue/.gitkeep", ".gitattributes")
 HOOKS = ("pre-commit", "commit-msg")
-NOTES_FETCH = "+refs/notes/pods:refs/notes/remotes/origin/pods"
+NOTES_FETCH = "+refs/notes/pods*:refs/notes/remotes/origin/pods*"
 CHANGED = {"created", "updated", "installed", "chained", "set", "added", "removed", "restored"}
 # The interpreter the installed executables run on, which the hooks must name (not python3 on PATH).
 INSTALLER_PYTHON = (BIN / "git-pod-init").read_text(encoding="utf-8").splitlines()[0].removeprefix("#!")
@@ -181,6 +181,22 @@ def test_without_a_remote_init_says_to_run_again_after_adding_one(repo: Path, tm
     assert second.code == 0
     assert line_with(second.out, "set", f"remote.origin.fetch={NOTES_FETCH}")
     assert config_values(repo, "remote.origin.fetch")[-1] == NOTES_FETCH
+
+
+def test_a_plain_fetch_still_works_from_a_remote_without_notes(repo: Path, tmp_path: Path) -> None:
+    upstream = tmp_path / "upstream.git"
+    git(tmp_path, "init", "-q", "--bare", str(upstream))
+    git(repo, "commit", "-q", "--allow-empty", "-m", "start")
+    git(repo, "remote", "add", "origin", str(upstream))
+    git(repo, "push", "-q", "origin", "HEAD:main")
+    assert cli(repo, "init").code == 0
+    git(repo, "fetch", "-q", "origin")  # raises if the notes refspec made fetch fail
+    git(repo, "notes", "--ref=pods", "add", "-m", '{"v":1}', "HEAD")
+    git(repo, "push", "-q", "origin", "refs/notes/pods")
+    git(repo, "update-ref", "-d", "refs/notes/pods")
+    git(repo, "fetch", "-q", "origin")
+    assert git(repo, "rev-parse", "refs/notes/remotes/origin/pods").strip()
+    assert git(repo, "for-each-ref", "refs/notes/pods") == ""  # never onto the local notes ref
 
 
 def test_a_rewrite_ref_already_there_is_kept_beside_ours(repo: Path) -> None:

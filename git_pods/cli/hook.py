@@ -84,11 +84,18 @@ def _dispatch(args: list[str]) -> int:
     wanted = args == ["pre-commit"] or (len(args) == 2 and args[0] == "commit-msg")
     early = prefetch.start_for(args[0], cwd) if wanted else None  # git works while Python imports
     try:
-        from git_pods.commands import hook
+        if args == ["pre-commit"] and early is not None:
+            from git_pods.gitio.staged import read_staged
 
-        if args == ["pre-commit"]:
-            return hook.pre_commit(cwd, sys.stderr, os.environ, early)
+            staged = read_staged(cwd, early=early)
+            if not staged.changes:  # the framework runs this on every commit: decide before the imports
+                return 0
+            from git_pods.commands import hook
+
+            return hook.pre_commit(cwd, sys.stderr, os.environ, early, staged)
         if early is not None:
+            from git_pods.commands import hook
+
             return hook.commit_msg(cwd, Path(args[1]), sys.stderr, os.environ, early)
     finally:
         if early is not None:

@@ -20,8 +20,8 @@ from git_pods.checks.tree import check_tree
 from git_pods.config import Config, default_config, parse_config
 from git_pods.errors import GitFailed
 from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch
-from git_pods.gitio.staged import IndexEntry, TooLarge, add_mark, read_blobs, read_staged, write_tree
-from git_pods.ids import glob_match
+from git_pods.gitio.staged import IndexEntry, Staged, TooLarge, add_mark, read_blobs, read_staged, write_tree
+from git_pods.ids import glob_match, is_patch_id
 from git_pods.violation import Violation, worst_exit
 
 HOOK_IDS = {"pre-commit": "pod-bundle", "commit-msg": "pod-commit-msg"}
@@ -32,12 +32,19 @@ def skipped(hook_id: str, env: Mapping[str, str]) -> bool:
     return hook_id in {part.strip() for part in env.get("SKIP", "").split(",")}
 
 
-def pre_commit(cwd: Path, err: TextIO, env: Mapping[str, str], early: Prefetch | None = None) -> int:
+def pre_commit(
+    cwd: Path,
+    err: TextIO,
+    env: Mapping[str, str],
+    early: Prefetch | None = None,
+    staged: Staged | None = None,
+) -> int:
     """`pod-bundle`: every staged bundle complete and valid, every staged artifact valid.
 
-    `early` holds the git processes the hook entry started before importing this module."""
+    `early` holds the git processes the hook entry started before importing this module, and
+    `staged` what it already read from them."""
     early = early or Prefetch(cwd, RECORD_PATHSPECS, entries=True, tree=True)
-    staged = read_staged(cwd, early=early)
+    staged = staged or read_staged(cwd, early=early)
     if skipped("pod-bundle", env):
         return _skip("pod-bundle", cwd, staged.git_common, err, write_tree(cwd, early))
     entries = to_check(staged)
@@ -75,17 +82,16 @@ def commit_msg(
     if not ids and not any(trailers.get(key) for key in POD_WORK_KEYS):
         return 0
     names = (TRACE, CHANGELOG, HANDOFF)
-    specs: list[str] = []
-    for patch_id in ids:
-        specs += [f":{PATCHES_DIR}/{patch_id}.diff", f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff"]
-        specs += [f":{LOGS_DIR}/{patch_id}/{name}" for name in names]
-    claimed = [p for p in trailers.get("patch-id", []) if p not in ids and "\n" not in p]
-    specs += [f":{PATCHES_DIR}/{p}.diff" for p in claimed]
+    claimed = [p for p in trailers.get("patch-id", []) if p not in ids and is_patch_id(p)]
+    specs: list[str] = [f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff" for patch_id in ids]
+    for patch_id in (*ids, *claimed):
+        specs += [f":{PATCHES_DIR}/{patch_id}.diff", *(f":{LOGS_DIR}/{patch_id}/{name}" for name in names)]
     base_spec = f"{staged.head}:{CONFIG}" if staged.head else ""
     blobs = read_blobs(cwd, [*specs, base_spec] if base_spec else specs, DIFF_MAX_BYTES, _batch(early))
     config, found = _base_config(blobs.get(base_spec) if base_spec else None)
+    in_tree = [p for p in claimed if blobs.get(f":{PATCHES_DIR}/{p}.diff") is not None]
     expected: list[Expected] = []
-    for patch_id in ids:
+    for patch_id in (*ids, *in_tree):  # a bundle already in the tree (a reworded commit) must match too
         if blobs.get(f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff") is not None:
             continue  # brought in by the merge: its own commit carries the trailers
         files = {name: blobs.get(f":{LOGS_DIR}/{patch_id}/{name}") for name in names}
@@ -95,7 +101,6 @@ def commit_msg(
             expected.append(made)
         else:
             found += made
-    in_tree = {p for p in claimed if blobs.get(f":{PATCHES_DIR}/{p}.diff") is not None}
     found += compare(expected, trailers, in_tree, _shown(cwd, message_file))
     return _report("pod-commit-msg", found, err, _enforced(config, cwd))
 

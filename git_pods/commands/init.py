@@ -98,12 +98,11 @@ def _install(root: Path, common: Path, git: Git, options: InitOptions) -> list[S
 
 
 def _install_framework(root: Path, folder: Path, options: InitOptions, record: dict[str, Any]) -> list[Step]:
-    steps = [native.uninstall(folder, name) for name in native.HOOKS]  # the framework's scripts take over
-    steps = [s for s in steps if s.changed]
     path = root / framework.CONFIG_FILE
     before = path.read_text(encoding="utf-8")
     url = options.hooks_repo or framework.HOOKS_REPO
     rev = options.hooks_rev or framework.default_rev()
+    steps: list[Step] = []
     try:
         if set(framework.HOOK_TYPES) <= framework.hook_ids(before):
             steps.append(
@@ -118,16 +117,15 @@ def _install_framework(root: Path, folder: Path, options: InitOptions, record: d
                     "framework config", framework.CONFIG_FILE, "updated", f"git-pods hooks from {url} @ {rev}"
                 )
             )
-    except framework.EditRefused as exc:
-        steps.append(
+    except framework.EditRefused as exc:  # nothing changed: the native hooks stay as they are
+        return [
             Step(
                 "framework config",
                 framework.CONFIG_FILE,
-                "problem",
-                f"{exc}; add these lines under repos: yourself:\n{framework.block(url, rev, '  ')}",
+                "refused",
+                f"{exc}; add by hand:\n{framework.manual(url, rev)}",
             )
-        )
-        return steps
+        ]
     if framework.executable() is None:
         steps.append(
             Step(
@@ -139,6 +137,7 @@ def _install_framework(root: Path, folder: Path, options: InitOptions, record: d
             )
         )
         return steps
+    steps += [s for s in (native.uninstall(folder, name) for name in native.HOOKS) if s.changed]  # theirs now
     installed, types = framework.install_types(root, folder)
     steps += installed
     record["framework_types"] = sorted({*record.get("framework_types", []), *types})
@@ -191,7 +190,7 @@ def _restore_framework_config(root: Path, saved: dict[str, str] | None, committe
 def _code(step: Step) -> int:
     if step.status == "problem":
         return int(ExitCode.REPO_STATE)
-    if step.status == "missing":
+    if step.status in ("missing", "refused"):
         return int(ExitCode.USAGE)
     return 0
 

@@ -6,6 +6,7 @@ output when it needs it. The processes inherit the hook's environment (GIT_INDEX
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,15 +30,40 @@ def start(args: Sequence[str], cwd: Path, *, feed: bool = False) -> subprocess.P
         raise GitNotFound("git is not installed or not on PATH", hint="put git on PATH") from None
 
 
+def amending() -> bool:
+    """Whether the commit being made replaces HEAD (`git commit --amend`): its parent is then HEAD^.
+
+    git tells hooks nothing about it; the installed hook passes GIT_PODS_AMEND, found from the
+    command line of the git that runs it. Without it (the pre-commit framework), look up the
+    ancestors' command lines (Linux /proc; elsewhere the answer is "no", and verify decides).
+    """
+    flag = os.environ.get("GIT_PODS_AMEND")
+    if flag is not None:
+        return flag == "1"
+    pid = os.getppid()
+    for _ in range(4):  # git -> hook script -> pre-commit -> this
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+        except OSError:
+            return False
+        if os.path.basename(argv[0]) in (b"git", b"git.exe") and b"commit" in argv:
+            return any(len(a) >= 4 and b"--amend".startswith(a) for a in argv)
+        pid = int(stat.rsplit(b")", 1)[1].split()[1])
+    return False
+
+
 class Prefetch:
     """What a commit hook reads about the staged state, requested all at once."""
 
     def __init__(self, cwd: Path, pathspecs: Sequence[str], *, entries: bool, tree: bool) -> None:
         self.cwd = cwd
         self.specs = ["--", *pathspecs]
-        head = ["rev-parse", "--path-format=absolute", "--git-common-dir", "-q", "--verify", "HEAD^{commit}"]
-        self.head = start(head, cwd)
-        self.diff = start(self.diff_args("HEAD"), cwd)
+        self.base = "HEAD^" if amending() else "HEAD"  # the new commit's parent
+        parent = f"{self.base}^{{commit}}"
+        where = ["rev-parse", "--path-format=absolute", "--git-common-dir"]
+        self.head = start([*where, "-q", "--verify", parent], cwd)
+        self.diff = start(self.diff_args(self.base), cwd)
         self.listing = start(["ls-files", "-s", "-z", *self.specs], cwd) if entries else None
         self.tree = start(["write-tree"], cwd) if tree else None
         self.batch: subprocess.Popen[bytes] | None = start(["cat-file", "--batch"], cwd, feed=True)

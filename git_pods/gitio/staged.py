@@ -116,11 +116,11 @@ def read_blobs(
         feeder.start()
     found: dict[str, bytes | None] = {}
     for spec in wanted:
-        header = proc.stdout.readline().rstrip(b"\n").split(b" ")
-        if len(header) != 3:  # "<name> missing" or "<name> ambiguous"
+        header = proc.stdout.readline().rstrip(b"\n")
+        if header.endswith((b" missing", b" ambiguous")) or header.count(b" ") != 2:  # names may hold spaces
             found[spec] = None
             continue
-        size = int(header[2])
+        size = int(header.rsplit(b" ", 1)[1])
         if size > limit:
             _skip(proc.stdout, size + 1)
             found[spec] = TooLarge(size)

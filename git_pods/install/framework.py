@@ -39,10 +39,21 @@ def uses_framework(root: Path) -> bool:
     return (root / CONFIG_FILE).is_file()
 
 
-def block(url: str, rev: str, indent: str) -> str:
+def block(url: str, rev: str, indent: str, eol: str = "\n") -> str:
     lines = [COMMENT, f"- repo: {url}", f"  rev: {rev}", "  hooks:"]
     lines += [f"  - id: {hook_id}" for hook_id in HOOK_TYPES]
-    return "".join(f"{indent}{line}\n" for line in lines)
+    return "".join(f"{indent}{line}{eol}" for line in lines)
+
+
+def manual(url: str, rev: str) -> str:
+    """What to add by hand when the file's layout is one the editor leaves alone."""
+    types = ", ".join(dict.fromkeys(["pre-commit", *HOOK_TYPES.values()]))
+    return (
+        "under repos:\n"
+        + block(url, rev, "  ")
+        + f"and at the top level:\ndefault_install_hook_types: [{types}]\n"
+        f"then: pre-commit install --hook-type {' --hook-type '.join(dict.fromkeys(HOOK_TYPES.values()))}"
+    )
 
 
 def _compose(text: str) -> yaml.MappingNode:
@@ -85,27 +96,35 @@ def with_hooks(text: str, url: str, rev: str) -> str:
         raise EditRefused(f"{CONFIG_FILE} has no repos: list")
     if repos.flow_style and repos.value:
         raise EditRefused(f"{CONFIG_FILE} writes repos: as a [flow] list")
+    eol = "\r\n" if "\r\n" in text else "\n"  # the file's own line endings
     if repos.value:
         indent = " " * repos.start_mark.column
         at = _line_end(text, repos.value[-1].end_mark.index)
-        text = text[:at] + block(url, rev, indent) + text[at:]
+        lead = "" if at == 0 or text[at - 1] == "\n" else eol  # a last line without its newline
+        text = text[:at] + lead + block(url, rev, indent, eol) + text[at:]
     else:  # repos: []
         start, end = repos.start_mark.index, repos.end_mark.index
-        text = text[:start] + "\n" + block(url, rev, "") + text[end:].lstrip(" ").removeprefix("\n")
+        rest = text[end:]
+        newline = rest.find("\n")
+        tail = "" if newline < 0 else rest[newline + 1 :]
+        comment = rest[: newline if newline >= 0 else len(rest)].rstrip("\r")
+        text = text[:start] + comment.strip() + eol + block(url, rev, "", eol) + tail
     root = _compose(text)
     types = _value(root, "default_install_hook_types")
+    key_end = next(k.end_mark.index for k, v in root.value if v is types) if types is not None else 0
     wanted_types = list(dict.fromkeys(["pre-commit", *HOOK_TYPES.values()]))
     if types is None:
-        text = (
-            text
-            + ("" if text.endswith("\n") else "\n")
-            + f"default_install_hook_types: [{', '.join(wanted_types)}]\n"
-        )
+        lead = "" if text.endswith("\n") else eol
+        text = text + lead + f"default_install_hook_types: [{', '.join(wanted_types)}]{eol}"
     elif isinstance(types, yaml.SequenceNode):
         present = [n.value for n in types.value if isinstance(n, yaml.ScalarNode)]
         merged = list(dict.fromkeys([*present, *wanted_types]))
         if merged != present:
-            text = text[: types.start_mark.index] + f"[{', '.join(merged)}]" + text[types.end_mark.index :]
+            if types.flow_style or not types.value:
+                end = types.end_mark.index
+            else:  # a block list ends where the next token starts: keep what follows its last item
+                end = types.value[-1].end_mark.index
+            text = text[:key_end] + f": [{', '.join(merged)}]" + text[end:]  # from the key's colon
     else:
         raise EditRefused(f"{CONFIG_FILE}'s default_install_hook_types is not a list")
     if not set(HOOK_TYPES) <= hook_ids(text):

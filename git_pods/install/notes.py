@@ -2,7 +2,8 @@
 
 `notes.rewriteRef` keeps events on amend and rebase, `notes.<name>.mergeStrategy=cat_sort_uniq`
 merges concurrent writers' one-event-per-line notes, and a fetch refspec per remote brings the
-remote's notes into `refs/notes/remotes/<remote>/<name>` (a tracking ref, never the local one).
+remote's notes into `refs/notes/remotes/<remote>/<name>` (a tracking ref, never the local one),
+written as a glob (`+refs/notes/pods*:.../pods*`) so a plain fetch from a remote without notes works.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def wanted(notes_ref: str, remotes: list[str]) -> list[Setting]:
         Setting("notes.rewriteRef", notes_ref, multi=True),
         Setting(f"notes.{name}.mergeStrategy", MERGE_STRATEGY, multi=False),
     ]
+    # A glob: an exact refspec makes every `git fetch` fail while the remote has no notes yet.
+    refspec = "+{ref}*:refs/notes/remotes/{remote}/{name}*"
     out += [
-        Setting(f"remote.{r}.fetch", f"+{notes_ref}:refs/notes/remotes/{r}/{name}", True) for r in remotes
+        Setting(f"remote.{r}.fetch", refspec.format(ref=notes_ref, remote=r, name=name), True)
+        for r in remotes
     ]
     return out
 
