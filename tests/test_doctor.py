@@ -66,7 +66,7 @@ def test_before_init_hooks_and_notes_are_missing(repo: Path) -> None:
     assert f"{hooks / 'pre-commit'}: GP603 no pre-commit hook in {hooks}" in result.out
     assert f"{hooks / 'commit-msg'}: GP603 no commit-msg hook in {hooks}" in result.out
     config = repo / ".git/config"
-    assert f"{config}: GP608 notes.rewriteRef lacks refs/notes/pods" in result.out
+    assert f"{config}: GP608 notes.rewriteRef lacks refs/notes/pods*" in result.out
     assert f"{config}: GP608 notes.pods.mergeStrategy lacks cat_sort_uniq" in result.out
     assert "    fix: git pod-init" in result.out
     assert result.out.endswith("\n4 problems found\n")

@@ -164,7 +164,7 @@ def test_notes_config_goes_to_the_repository_config_only(
 
     result = cli(repo, "init")
     assert result.code == 0, result.text
-    assert config_values(repo, "notes.rewriteRef") == ["refs/notes/pods"]
+    assert config_values(repo, "notes.rewriteRef") == ["refs/notes/pods*"]
     assert config_values(repo, "notes.pods.mergeStrategy") == ["cat_sort_uniq"]
     assert config_values(repo, "remote.origin.fetch") == ["+refs/heads/*:refs/remotes/origin/*", NOTES_FETCH]
     assert line_with(result.out, "set", "remote.origin.fetch")
@@ -202,7 +202,7 @@ def test_a_plain_fetch_still_works_from_a_remote_without_notes(repo: Path, tmp_p
 def test_a_rewrite_ref_already_there_is_kept_beside_ours(repo: Path) -> None:
     git(repo, "config", "notes.rewriteRef", "refs/notes/commits")
     assert cli(repo, "init").code == 0
-    assert config_values(repo, "notes.rewriteRef") == ["refs/notes/commits", "refs/notes/pods"]
+    assert config_values(repo, "notes.rewriteRef") == ["refs/notes/commits", "refs/notes/pods*"]
 
 
 # --- hooks ----------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def test_a_second_run_changes_nothing(repo: Path, tmp_path: Path) -> None:
     assert _tree(repo) == tree
     assert (repo / ".git/pods/install.json").read_bytes() == state
     assert config_values(repo, "remote.origin.fetch").count(NOTES_FETCH) == 1
-    assert config_values(repo, "notes.rewriteRef") == ["refs/notes/pods"]
+    assert config_values(repo, "notes.rewriteRef") == ["refs/notes/pods*"]
 
     third, document = init_json(repo)
     assert third.code == 0
@@ -407,7 +407,7 @@ def test_json_reports_what_a_first_run_did(repo: Path) -> None:
     statuses = {(s["what"], s["target"]): s["status"] for s in document["steps"]}
     for relative in SCAFFOLD:
         assert statuses[("file", relative)] == "created"
-    assert statuses[("git config", "notes.rewriteRef=refs/notes/pods")] == "set"
+    assert statuses[("git config", "notes.rewriteRef=refs/notes/pods*")] == "set"
     assert statuses[("pre-commit hook (pod-bundle)", str(repo / ".git/hooks/pre-commit"))] == "installed"
 
 

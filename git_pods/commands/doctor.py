@@ -175,6 +175,7 @@ def _framework_hooks(root: Path, folder: Path, report: Report) -> None:
             violation(
                 "GP611",
                 f"the framework's hook is not installed for {', '.join(missing_types)} in {folder}",
+                file=framework.CONFIG_FILE,
                 hint="pre-commit install " + " ".join(f"--hook-type {t}" for t in missing_types),
             ),
         )

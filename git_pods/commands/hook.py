@@ -18,7 +18,7 @@ from git_pods.checks.rules import violation
 from git_pods.checks.staged import CONFIG, archived_ids, changed_records, to_check
 from git_pods.checks.tree import check_tree
 from git_pods.config import Config, default_config, parse_config
-from git_pods.errors import GitFailed
+from git_pods.errors import GitFailed, UsageError
 from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch
 from git_pods.gitio.staged import IndexEntry, Staged, TooLarge, add_mark, read_blobs, read_staged, write_tree
 from git_pods.ids import glob_match, is_patch_id
@@ -192,6 +192,8 @@ def _enforced(config: Config, cwd: Path) -> bool:
 
 
 def _trailers_text(cwd: Path, message_file: Path) -> str:
+    if not message_file.is_file():
+        raise UsageError(f"{message_file}: no such message file", hint="git passes the commit message file")
     args = ["git", "interpret-trailers", "--parse", str(message_file)]
     done = subprocess.run(args, cwd=cwd, capture_output=True, check=False)
     if done.returncode != 0:

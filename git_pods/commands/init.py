@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,7 +43,7 @@ def run(options: InitOptions, cwd: Path, out: TextIO, json_mode: bool = False) -
     git = Git(root)
     steps = _uninstall(root, common, git) if options.uninstall else _install(root, common, git, options)
     code = max((_code(s) for s in steps), default=0)
-    _report(steps, out, json_mode, options.uninstall, code)
+    _report(steps, out, json_mode, options.uninstall, code, (root, cwd))
     return code
 
 
@@ -93,8 +94,35 @@ def _install(root: Path, common: Path, git: Git, options: InitOptions) -> list[S
                 )
             )
         steps += [native.install(folder, name, python) for name in native.HOOKS]
+        steps += _hooks_folder_notes(root, common, folder)
     state.save(common, record)
     return steps
+
+
+def _hooks_folder_notes(root: Path, common: Path, folder: Path) -> list[Step]:
+    """Say so when core.hooksPath puts the hooks where more than this clone sees them."""
+    resolved = folder.resolve()
+    if root.resolve() in resolved.parents and common.resolve() not in resolved.parents:
+        return [
+            Step(
+                "hooks folder",
+                str(folder),
+                "note",
+                "inside the work tree (core.hooksPath): the hooks written there name this machine's "
+                "Python; keep them out of commits",
+            )
+        ]
+    if common.resolve() not in resolved.parents and resolved != common.resolve() / "hooks":
+        return [
+            Step(
+                "hooks folder",
+                str(folder),
+                "note",
+                "outside this repository (core.hooksPath): every repository using that folder now runs "
+                "the git-pods hooks, and --uninstall removes them for all of them",
+            )
+        ]
+    return []
 
 
 def _install_framework(root: Path, folder: Path, options: InitOptions, record: dict[str, Any]) -> list[Step]:
@@ -195,7 +223,10 @@ def _code(step: Step) -> int:
     return 0
 
 
-def _report(steps: list[Step], out: TextIO, json_mode: bool, uninstall: bool, code: int) -> None:
+def _report(
+    steps: list[Step], out: TextIO, json_mode: bool, uninstall: bool, code: int, where: tuple[Path, Path]
+) -> None:
+    root, cwd = where
     changed = [s for s in steps if s.changed]
     if json_mode:
         document = {
@@ -225,13 +256,18 @@ def _report(steps: list[Step], out: TextIO, json_mode: bool, uninstall: bool, co
             else "git-pods is already set up here; nothing changed\n"
         )
     elif not uninstall and code == 0:
-        files = [s.target for s in changed if s.what in ("file", "framework config")]
+        files = [_relative(s.target, root, cwd) for s in changed if s.what in ("file", "framework config")]
         out.write("git-pods is set up.\n")
         if files:
             out.write(
                 "Commit the scaffold so the team shares it:\n"
                 f"    git add {' '.join(_shell_word(f) for f in files)} && git commit -m 'Adopt git-pods'\n"
             )
+
+
+def _relative(target: str, root: Path, cwd: Path) -> str:
+    """A root-relative path as seen from where the command was typed (a subfolder, maybe)."""
+    return Path(os.path.relpath(root / target, cwd)).as_posix()
 
 
 def _shell_word(text: str) -> str:

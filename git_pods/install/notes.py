@@ -1,9 +1,10 @@
 """The notes settings in the repository's own config (never the global one).
 
-`notes.rewriteRef` keeps events on amend and rebase, `notes.<name>.mergeStrategy=cat_sort_uniq`
-merges concurrent writers' one-event-per-line notes, and a fetch refspec per remote brings the
-remote's notes into `refs/notes/remotes/<remote>/<name>` (a tracking ref, never the local one),
-written as a glob (`+refs/notes/pods*:.../pods*`) so a plain fetch from a remote without notes works.
+`notes.rewriteRef` (`refs/notes/pods*`) keeps events on amend and rebase;
+`notes.<name>.mergeStrategy=cat_sort_uniq` merges concurrent writers' one-event-per-line notes;
+a fetch refspec per remote brings the remote's notes into `refs/notes/remotes/<remote>/<name>`
+(a tracking ref, never the local one). Both are globs (`refs/notes/pods*`): the exact names make
+every amend warn and every plain fetch fail until the notes ref exists.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class Setting:
 def wanted(notes_ref: str, remotes: list[str]) -> list[Setting]:
     name = notes_ref.removeprefix("refs/notes/")
     out = [
-        Setting("notes.rewriteRef", notes_ref, multi=True),
+        # A glob again: an exact ref that does not exist yet makes every amend and rebase warn.
+        Setting("notes.rewriteRef", f"{notes_ref}*", multi=True),
         Setting(f"notes.{name}.mergeStrategy", MERGE_STRATEGY, multi=False),
     ]
     # A glob: an exact refspec makes every `git fetch` fail while the remote has no notes yet.
