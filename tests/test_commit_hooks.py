@@ -362,6 +362,8 @@ def test_the_hook_entry_refuses_wrong_use(repo: Path) -> None:
     hook = str(BIN / "git-pods-hook")
     done = run([hook, "bogus"], repo)
     assert done.code == 2 and "usage: git-pods-hook" in done.err
+    done = run([hook, "commit-msg", str(repo / "no-such-message")], repo)
+    assert done.code == 2 and "no such message file" in done.err
     done = run([hook, "--help"], repo)
     assert done.code == 0 and "pre-commit" in done.out
     outside = repo.parent / "elsewhere"

@@ -145,10 +145,22 @@ def test_existing_gitattributes_keeps_its_lines(repo: Path) -> None:
 
 def test_from_a_subfolder_the_scaffold_lands_at_the_top(repo: Path) -> None:
     (repo / "src/deep").mkdir(parents=True)
-    assert cli(repo / "src/deep", "init").code == 0
+    result = cli(repo / "src/deep", "init")
+    assert result.code == 0
     assert (repo / ".pods/config.yaml").is_file()
     assert not (repo / "src/deep/.pods").exists()
     assert sorted(p.name for p in (repo / "src/deep").iterdir()) == []
+    command = line_with(result.out, "git add").strip().split(" && ")[0].split()
+    git(repo / "src/deep", *command[1:])  # the printed command works where it was typed
+    assert "prompts/qa_pod.txt" in git(repo, "diff", "--cached", "--name-only")
+
+
+def test_a_hooks_folder_in_the_work_tree_is_pointed_out(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", ".githooks")
+    result = cli(repo, "init")
+    assert result.code == 0
+    assert "note" in line_with(result.out, "hooks folder", ".githooks")
+    assert "keep them out of commits" in result.out
 
 
 # --- git config -----------------------------------------------------------------------------------
