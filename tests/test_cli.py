@@ -192,3 +192,18 @@ def test_output_order_is_stable(repo: Path) -> None:
         "summary",
         "task_id",
     ]
+
+
+@pytest.mark.parametrize("verb", ["init", "doctor", "validate"])
+def test_setup_verbs_outside_a_repository_exit_3_and_touch_nothing(tmp_path: Path, verb: str) -> None:
+    folder = tmp_path / "not-a-repo"
+    folder.mkdir()
+    result = cli(folder, verb)
+    assert result.code == 3
+    assert f"git pod-{verb}: error: {folder} is not inside a git repository" in result.err
+    assert "git init" in result.err  # the fix
+    as_json = cli(folder, verb, "--json")
+    document = json.loads(as_json.out)
+    assert as_json.code == 3 and document["exit_code"] == 3 and document["ok"] is False
+    assert "not inside a git repository" in document["errors"][0]["message"]
+    assert list(folder.iterdir()) == []

@@ -279,14 +279,3 @@ def test_json_has_the_contract_shape(repo: Path) -> None:
         assert item["severity"] in ("error", "warning")
         assert item["message"]
     assert [v["rule"] for v in document["violations"]] == ["GP604", "GP606"]
-
-
-def test_outside_a_repository_exits_3(tmp_path: Path) -> None:
-    folder = tmp_path / "not-a-repo"
-    folder.mkdir()
-    result = cli(folder, "doctor")
-    assert result.code == 3
-    assert f"git pod-doctor: error: {folder} is not inside a git repository" in result.err
-    _, document = doctor(folder)
-    assert document["exit_code"] == 3 and document["ok"] is False
-    assert "not inside a git repository" in document["errors"][0]["message"]

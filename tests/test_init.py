@@ -539,16 +539,6 @@ def test_uninstall_json_then_init_again_works(repo: Path) -> None:
 # --- wrong uses -----------------------------------------------------------------------------------
 
 
-def test_outside_a_repository_exits_3(tmp_path: Path) -> None:
-    folder = tmp_path / "not-a-repo"
-    folder.mkdir()
-    result = cli(folder, "init")
-    assert result.code == 3
-    assert f"git pod-init: error: {folder} is not inside a git repository" in result.err
-    assert "git init" in result.err  # the fix
-    assert list(folder.iterdir()) == []
-
-
 def test_a_bare_repository_exits_3_and_gets_nothing(tmp_path: Path) -> None:
     bare = tmp_path / "bare.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))
