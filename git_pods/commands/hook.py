@@ -1,7 +1,8 @@
 """The commit-time hooks: `pod-bundle` (pre-commit) and `pod-commit-msg` (commit-msg), on staged content.
 
 Both judge what is about to be committed (the index, not the working tree) by the policy of
-the commit's parent (HEAD's .pods/config.yaml), read in a handful of batched git calls.
+the commit's parent (HEAD's .pods/config.yaml; HEAD^'s for an amend), read in a handful of
+batched git calls that the hook entry started before importing this module.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch
 from git_pods.gitio.staged import IndexEntry, Staged, TooLarge, add_mark, read_blobs, read_staged, write_tree
 from git_pods.ids import glob_match, is_patch_id
 from git_pods.violation import Violation, worst_exit
-
-HOOK_IDS = {"pre-commit": "pod-bundle", "commit-msg": "pod-commit-msg"}
 
 
 def skipped(hook_id: str, env: Mapping[str, str]) -> bool:
