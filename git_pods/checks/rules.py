@@ -278,6 +278,36 @@ _RULES = [
         "move the files into .logs/<patch id>/ (git pod-intake does this for downloads)",
     ),
     _r(
+        "GP215",
+        "ambiguous downloads",
+        "The downloads hold more than one different file of the same kind for one patch id (say "
+        "changelog.yaml and changelog (1).yaml with different contents), so intake cannot tell "
+        "which belongs to the bundle. Identical copies are fine.",
+        "delete or move the wrong candidates from the downloads folder and run git pod-intake again",
+    ),
+    _r(
+        "GP216",
+        "incomplete downloads",
+        "The downloads for a patch id lack some of the bundle's four files (patch.diff, "
+        "thought_trace.yaml, changelog.yaml, handoff_log.yaml); nothing is queued or removed.",
+        "download the missing files from the pod's answer, then run git pod-intake again",
+    ),
+    _r(
+        "GP217",
+        "download belongs to no bundle",
+        "A bundle file in the downloads names no patch id (or one no other file names) and "
+        "could not be matched to a bundle; it is left where it is.",
+        "add patch_id to the log (or name the diff patch_<ID>.diff), or queue it by hand",
+        "warning",
+    ),
+    _r(
+        "GP218",
+        "a different bundle is queued under that id",
+        "The queue already holds a bundle with this patch id whose files differ from the downloads; "
+        "intake never overwrites a queued bundle.",
+        "promote or remove the queued bundle first, or give the new answer its own patch id",
+    ),
+    _r(
         "GP220",
         "archive commit without its trailers",
         "A commit that archives a bundle (adds .patches/<ID>.diff and .logs/<ID>/) says so in its "

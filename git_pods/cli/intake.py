@@ -1,29 +1,36 @@
-"""git-pod-intake: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-intake: the typer shell for `git pod-intake` (downloads into the queue)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import intake as command
 
 app = _shell.new_app()
 
 HELP = """Move downloaded bundle files into the queue.
 
-Groups flat downloads (browser suffixes, .txt, .zip, Markdown logs) into
-.patches/queue/<ID>/ by the patch id the logs name; never deletes a source before its copy
-is safely queued.
+Groups flat downloads into .patches/queue/<ID>/ by the patch id the logs name: the seeds'
+patch_<ID>.diff, thought_trace.yaml, changelog.yaml and handoff_log.yaml, also with browser
+suffixes (changelog (1).yaml), an added .txt, inside a .zip, or as Markdown logs with YAML
+front matter (thought_trace.md, changelog.md). Identical copies are fine; different candidates
+for one file, or a set missing a file, are refused and left where they are. Each bundle is
+written, read back, then renamed into the queue in one step, and only then are its downloads
+removed: an interruption never loses a file. The queued bundle is validated at once.
 
-Not implemented yet in this release: it exits 2 and changes nothing."""
+Bundles of whole files (files/<path>) are not taken in yet."""
 
 EXAMPLES = """Examples:
 
 \b
-  git pod-intake
-  git pod-intake ~/Downloads"""
+  git pod-intake ~/Downloads
+  git config pods.downloads ~/Downloads && git pod-intake
+  git pod-intake --dry-run --json"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -36,9 +43,13 @@ def intake(
             help="Where the downloads are (default: git config pods.downloads).",
         ),
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be queued; change nothing.")
+    ] = False,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("intake"))
+    options = command.IntakeOptions(directory=directory, dry_run=dry_run)
+    raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, json_mode))
 
 
 def main() -> NoReturn:

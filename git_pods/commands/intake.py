@@ -1,0 +1,200 @@
+"""`git pod-intake`: move downloaded bundle files into the queue, losing nothing on the way.
+
+Each complete, unambiguous set is written to a scratch folder inside the queue, read back and
+compared, then renamed into place in one step; only then are its sources removed. An
+interruption leaves either the sources or the queued bundle (or both), never neither.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, QUEUE_DIR, TRACE, in_folder
+from git_pods.checks.bundle_rules import check_bundle
+from git_pods.checks.rules import violation
+from git_pods.config import Config, load_config
+from git_pods.errors import UsageError
+from git_pods.gitio.runner import Git, require_root
+from git_pods.ids import is_patch_id
+from git_pods.intake import Download, Group, groups, scan, unplaced
+from git_pods.record import record
+from git_pods.violation import Violation, worst_exit
+
+ORDER = (TRACE, CHANGELOG, HANDOFF, DIFF)
+
+
+@record
+class IntakeOptions:
+    """What `git pod-intake` was asked to do."""
+
+    directory: str | None = None
+    dry_run: bool = False
+
+
+@record
+class Outcome:
+    """What happened to one patch id's downloads."""
+
+    patch_id: str
+    status: str  # queued, already-queued, refused, would-queue
+    sources: tuple[str, ...]
+    violations: tuple[Violation, ...] = ()
+
+
+def run(options: IntakeOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
+    root = require_root(cwd)
+    folder = _folder(options, root)
+    downloads, problems = scan(folder)
+    config, _ = load_config(root)
+    placed = list(groups(downloads))
+    outcomes = [_one(root, group, config, options.dry_run) for group in placed]
+    if not options.dry_run:
+        _remove_sources(outcomes, placed, downloads)
+    for item in unplaced(downloads, placed):
+        problems.append(
+            violation(
+                "GP217", f"{item.shown} names no patch id that other downloads name", file=str(item.source)
+            )
+        )
+    found = problems + [v for o in outcomes for v in o.violations]
+    code = worst_exit(found)
+    _print(outcomes, found, folder, out, json_mode, code)
+    return code
+
+
+def _folder(options: IntakeOptions, root: Path) -> Path:
+    given = options.directory
+    if given is None:
+        done = Git(root).run(["config", "pods.downloads"], check=False)
+        given = done.stdout.decode("utf-8", "surrogateescape").strip() or None
+    if given is None:
+        raise UsageError(
+            "no downloads folder: none given and git config pods.downloads is not set",
+            hint="git pod-intake ~/Downloads, or once: git config pods.downloads ~/Downloads",
+        )
+    folder = Path(given).expanduser()
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder", hint="name the folder your browser saves downloads in")
+    return folder.resolve()
+
+
+def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
+    sources = tuple(sorted({d.shown for found in group.files.values() for d in found}))
+    shown = f"{QUEUE_DIR}/{group.patch_id}"
+    refused = _refusal(group, shown)
+    if refused is not None:
+        return Outcome(group.patch_id, "refused", sources, (refused,))
+    chosen = {kind: group.files[kind][0].data for kind in ORDER}
+    target = root / QUEUE_DIR / group.patch_id
+    if target.exists() or target.is_symlink():
+        if _holds(target, chosen):
+            return Outcome(group.patch_id, "already-queued", sources)
+        return Outcome(
+            group.patch_id,
+            "refused",
+            sources,
+            (
+                violation(
+                    "GP218",
+                    f"{shown} already holds a different bundle; the downloads were left in place",
+                    file=shown,
+                ),
+            ),
+        )
+    if dry_run:
+        return Outcome(group.patch_id, "would-queue", sources)
+    _place(target, chosen)
+
+    def show(path: Path) -> str:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+    found = check_bundle(in_folder(target, "queued"), config, show)
+    return Outcome(group.patch_id, "queued", sources, tuple(found))
+
+
+def _refusal(group: Group, shown: str) -> Violation | None:
+    if not is_patch_id(group.patch_id):
+        return violation(
+            "GP208", f"the downloads name {group.patch_id!r}, which is not a valid patch id", file=shown
+        )
+    ambiguous = group.ambiguous()
+    if ambiguous:
+        lists = "; ".join(
+            f"{kind}: {', '.join(d.shown for d in found)}" for kind, found in sorted(ambiguous.items())
+        )
+        return violation("GP215", f"{group.patch_id}: different candidates for {lists}", file=shown)
+    missing = group.missing()
+    if missing:
+        have = ", ".join(sorted({d.shown for found in group.files.values() for d in found}))
+        return violation("GP216", f"{group.patch_id}: have {have}; missing {', '.join(missing)}", file=shown)
+    return None
+
+
+def _holds(target: Path, chosen: dict[str, bytes]) -> bool:
+    try:
+        return all((target / kind).read_bytes() == data for kind, data in chosen.items())
+    except OSError:
+        return False
+
+
+def _place(target: Path, chosen: dict[str, bytes]) -> None:
+    """Write to a scratch folder beside the target, read it back, then rename it into place."""
+    scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
+    scratch.mkdir(parents=True)
+    for kind, data in chosen.items():
+        with open(scratch / kind, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    if not _holds(scratch, chosen):  # pragma: no cover - a disk that lies
+        raise OSError(f"{scratch}: the copies do not read back as written")
+    os.rename(scratch, target)
+
+
+def _remove_sources(outcomes: list[Outcome], placed: list[Group], downloads: list[Download]) -> None:
+    """Remove the downloads of queued bundles; a zip only when every bundle file in it was queued."""
+    done = {o.patch_id for o in outcomes if o.status in ("queued", "already-queued")}
+    used = {id(d) for g in placed if g.patch_id in done for found in g.files.values() for d in found}
+    by_source: dict[Path, list[Download]] = {}
+    for item in downloads:
+        by_source.setdefault(item.source, []).append(item)
+    for source, items in by_source.items():
+        if all(id(item) in used for item in items):
+            source.unlink(missing_ok=True)
+
+
+def _print(
+    outcomes: list[Outcome], found: list[Violation], folder: Path, out: TextIO, json_mode: bool, code: int
+) -> None:
+    if json_mode:
+        document = {
+            "command": "intake",
+            "ok": code == 0,
+            "exit_code": code,
+            "folder": str(folder),
+            "bundles": [
+                {"patch_id": o.patch_id, "status": o.status, "sources": list(o.sources)} for o in outcomes
+            ],
+            "violations": [v.to_json() for v in sorted(found, key=Violation.sort_key)],
+            "errors": [],
+        }
+        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    words = {
+        "queued": "queued",
+        "already-queued": "already queued (downloads removed)",
+        "refused": "left in the downloads",
+        "would-queue": "would queue (dry run)",
+    }
+    for outcome in outcomes:
+        out.write(f"{outcome.patch_id}: {words[outcome.status]} <- {', '.join(outcome.sources)}\n")
+    for item in sorted(found, key=Violation.sort_key):
+        out.write(item.format_text() + "\n")
+    queued = sum(o.status == "queued" for o in outcomes)
+    if not outcomes and not found:
+        out.write(f"nothing to take in: no bundle files in {folder}\n")
+    else:
+        out.write(f"{queued} bundle{'s' if queued != 1 else ''} queued from {folder}\n")

@@ -1,0 +1,206 @@
+"""Downloaded bundle files: recognise them (browser suffixes, an added .txt, zips, Markdown logs),
+read the patch id each one names, and group them into bundles, refusing ambiguous sets."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from git_pods import ids
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, TRACE
+from git_pods.checks.rules import violation
+from git_pods.record import record
+from git_pods.violation import Violation
+from git_pods.yamlsafe import YamlProblems, load
+
+MAX_FILE = 64 << 20  # a download this large is no pod's answer
+MAX_ZIP_MEMBERS = 200
+_SUFFIX = re.compile(r"^(?P<stem>.*?)(?: ?\(\d{1,3}\)|-\d{1,3})?(?P<ext>\.(?:ya?ml|md|diff|patch))$", re.I)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.S)
+KINDS = {"thought_trace": TRACE, "changelog": CHANGELOG, "handoff_log": HANDOFF}
+
+
+@record
+class Download:
+    """One downloaded file (or zip member): where it came from, what it is, its bytes."""
+
+    source: Path  # the file in the downloads folder (the zip, for a member)
+    member: str  # the zip member's name, or ""
+    name: str  # as downloaded
+    kind: str  # thought_trace.yaml, changelog.yaml, handoff_log.yaml or patch.diff
+    data: bytes
+    patch_id: str | None  # the id the file names; None when it names none
+
+    @property
+    def shown(self) -> str:
+        return f"{self.source.name}:{self.member}" if self.member else self.source.name
+
+
+@record
+class Group:
+    """The files of one patch id, kind by kind (a kind with several different candidates is ambiguous)."""
+
+    patch_id: str
+    files: dict[str, list[Download]]
+
+    def missing(self) -> list[str]:
+        return [kind for kind in (TRACE, CHANGELOG, HANDOFF, DIFF) if kind not in self.files]
+
+    def ambiguous(self) -> dict[str, list[Download]]:
+        return {kind: found for kind, found in self.files.items() if len({d.data for d in found}) > 1}
+
+
+def kind_of(name: str) -> tuple[str, bool] | None:
+    """The bundle file a downloaded name stands for, and whether it is a Markdown log."""
+    base = name.rsplit("/", 1)[-1]
+    if base.lower().endswith(".txt"):
+        base = base[:-4]
+    match = _SUFFIX.match(base)
+    if match is None:
+        return None
+    stem, ext = match.group("stem").lower(), match.group("ext").lower()
+    if ext in (".diff", ".patch"):
+        return DIFF, False
+    if stem in KINDS and ext in (".yaml", ".yml"):
+        return KINDS[stem], False
+    if stem in ("thought_trace", "changelog") and ext == ".md":
+        return KINDS[stem], True
+    return None
+
+
+def diff_id(name: str) -> str | None:
+    """`patch_20250419_123456.diff` (maybe `patch_… (1).diff`) names its patch id; `patch.diff` none."""
+    base = name.rsplit("/", 1)[-1]
+    if base.lower().endswith(".txt"):
+        base = base[:-4]
+    match = _SUFFIX.match(base)
+    stem = match.group("stem") if match else ""
+    return stem if stem != "patch" and ids.is_patch_id(stem) else None
+
+
+def from_markdown(raw: bytes, kind: str, shown: str) -> bytes:
+    """A Markdown log with YAML front matter (the seeds' form) as the bundle's YAML file."""
+    text = raw.decode("utf-8")
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        raise ValueError(f"{shown}: a Markdown log needs YAML front matter between --- lines")
+    head = match.group("yaml")
+    body = match.group("body").strip()
+    if not body:
+        return (head.rstrip() + "\n").encode("utf-8")
+    key = "body" if kind == CHANGELOG else "x-markdown"
+    if re.search(rf"(?m)^{re.escape(key)}\s*:", head):
+        return (head.rstrip() + "\n").encode("utf-8")
+    block = "".join(f"  {line}\n" if line else "\n" for line in body.splitlines())
+    return (head.rstrip() + f"\n{key}: |\n{block}").encode("utf-8")
+
+
+def _named_id(kind: str, data: bytes, name: str) -> str | None:
+    if kind == DIFF:
+        return diff_id(name)
+    try:
+        doc = load(data, name)
+    except YamlProblems:
+        return None
+    value: Any = doc.data
+    if kind == HANDOFF:
+        first = value[0] if isinstance(value, list) and value else value
+        related = first.get("related_patch") if isinstance(first, dict) else None
+        return ids.patch_id_of(related) if isinstance(related, str) else None
+    found = value.get("patch_id") if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def scan(folder: Path) -> tuple[list[Download], list[Violation]]:
+    """Every recognisable download in folder (zips opened), and what could not be read."""
+    found: list[Download] = []
+    problems: list[Violation] = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.is_symlink():
+            continue
+        if path.suffix.lower() == ".zip":
+            found_zip, zip_problems = _zip(path)
+            found += found_zip
+            problems += zip_problems
+            continue
+        kind = kind_of(path.name)
+        if kind is None:
+            continue
+        if path.stat().st_size > MAX_FILE:
+            problems.append(violation("GP102", f"{path.name} is over {MAX_FILE >> 20} MiB", file=str(path)))
+            continue
+        made = _download(path, "", path.name, kind, path.read_bytes(), problems)
+        if made is not None:
+            found.append(made)
+    return found, problems
+
+
+def _download(
+    source: Path, member: str, name: str, kind: tuple[str, bool], raw: bytes, problems: list[Violation]
+) -> Download | None:
+    what, markdown = kind
+    shown = f"{source.name}:{member}" if member else source.name
+    try:
+        data = from_markdown(raw, what, shown) if markdown else raw
+    except (UnicodeDecodeError, ValueError) as exc:
+        problems.append(
+            violation("GP100" if isinstance(exc, UnicodeDecodeError) else "GP101", str(exc), file=shown)
+        )
+        return None
+    return Download(source, member, name, what, data, _named_id(what, data, name))
+
+
+def _zip(path: Path) -> tuple[list[Download], list[Violation]]:
+    found: list[Download] = []
+    problems: list[Violation] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ZIP_MEMBERS:
+                return [], [
+                    violation("GP102", f"{path.name} holds over {MAX_ZIP_MEMBERS} files", file=str(path))
+                ]
+            for member in members:
+                kind = kind_of(member.filename)
+                if kind is None:
+                    continue
+                if member.file_size > MAX_FILE:
+                    problems.append(violation("GP102", f"{member.filename} is too large", file=str(path)))
+                    continue
+                with archive.open(member) as handle:
+                    raw = handle.read(MAX_FILE + 1)
+                if len(raw) > MAX_FILE:  # the member's stated size lied (a zip bomb)
+                    problems.append(violation("GP102", f"{member.filename} is too large", file=str(path)))
+                    continue
+                made = _download(path, member.filename, member.filename, kind, raw, problems)
+                if made is not None:
+                    found.append(made)
+    except (zipfile.BadZipFile, OSError) as exc:
+        problems.append(violation("GP101", f"{path.name} is not a readable zip ({exc})", file=str(path)))
+    return found, problems
+
+
+def groups(downloads: list[Download]) -> Iterator[Group]:
+    """Downloads by patch id. A diff that names no id joins the one group whose logs lack a diff."""
+    by_id: dict[str, dict[str, list[Download]]] = {}
+    loose: list[Download] = []
+    for item in downloads:
+        if item.patch_id is None:
+            loose.append(item)
+            continue
+        by_id.setdefault(item.patch_id, {}).setdefault(item.kind, []).append(item)
+    for item in loose:
+        wanting = [pid for pid, files in by_id.items() if item.kind not in files]
+        if len(wanting) == 1:
+            by_id[wanting[0]].setdefault(item.kind, []).append(item)
+    for patch_id in sorted(by_id):
+        yield Group(patch_id, by_id[patch_id])
+
+
+def unplaced(downloads: list[Download], placed: list[Group]) -> list[Download]:
+    """Downloads that ended in no group (no id, and no single group to join)."""
+    used = {id(d) for g in placed for found in g.files.values() for d in found}
+    return [d for d in downloads if id(d) not in used]

@@ -1,0 +1,212 @@
+"""`git pod-intake`: downloads into the queue, as the seeds' lead saves them, losing nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from helpers import CHANGELOG, DIFF, HANDOFF, PATCH_ID, TRACE, cli, git, rules_of
+
+QUEUED = Path(".patches/queue") / PATCH_ID
+
+
+def seeds_download(folder: Path, patch_id: str = PATCH_ID, **names: str) -> list[Path]:
+    """The seeds' four downloads (step 2 of the workflow guide), names overridable."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        names.get("trace", "thought_trace.yaml"): TRACE.format(patch_id=patch_id),
+        names.get("changelog", "changelog.yaml"): CHANGELOG.format(patch_id=patch_id),
+        names.get("handoff", "handoff_log.yaml"): HANDOFF.format(patch_id=patch_id),
+        names.get("diff", f"{patch_id}.diff"): DIFF,
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / name for name in files]
+
+
+def queued_bytes(repo: Path, patch_id: str = PATCH_ID) -> dict[str, bytes]:
+    folder = repo / ".patches/queue" / patch_id
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_seeds_downloads_are_queued_and_removed(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "Downloads"
+    seeds_download(downloads)
+    (downloads / "holiday.jpg").write_bytes(b"\xff\xd8")
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0, result.text
+    assert f"{PATCH_ID}: queued" in result.out
+    assert queued_bytes(repo) == {
+        "changelog.yaml": CHANGELOG.format(patch_id=PATCH_ID).encode(),
+        "handoff_log.yaml": HANDOFF.format(patch_id=PATCH_ID).encode(),
+        "patch.diff": DIFF.encode(),
+        "thought_trace.yaml": TRACE.format(patch_id=PATCH_ID).encode(),
+    }
+    assert sorted(p.name for p in downloads.iterdir()) == ["holiday.jpg"]  # only ours removed
+    assert cli(repo, "validate").code == 0
+    assert not [p for p in (repo / ".patches/queue").iterdir() if p.name.startswith(".intake-")]
+
+
+def test_browser_suffixes_added_txt_and_identical_copies(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(
+        downloads, trace="thought_trace (1).yaml", changelog="changelog.yaml.txt", diff=f"{PATCH_ID} (2).diff"
+    )
+    (downloads / "handoff_log (3).yaml").write_text(HANDOFF.format(patch_id=PATCH_ID))  # the same, twice
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0, result.text
+    assert set(queued_bytes(repo)) == {
+        "changelog.yaml",
+        "handoff_log.yaml",
+        "patch.diff",
+        "thought_trace.yaml",
+    }
+    assert list(downloads.iterdir()) == []
+
+
+def test_two_bundles_and_a_zip(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    other = "patch_20250420_090000"
+    seeds_download(downloads)
+    staging = tmp_path / "zipped"
+    made = seeds_download(staging, other)
+    with zipfile.ZipFile(downloads / "answer.zip", "w") as archive:
+        for path in made:
+            archive.write(path, f"bundle/{path.name}")
+    result = cli(repo, "intake", str(downloads), "--json")
+    document = json.loads(result.out)
+    assert result.code == 0, result.text
+    assert {b["patch_id"]: b["status"] for b in document["bundles"]} == {PATCH_ID: "queued", other: "queued"}
+    assert queued_bytes(repo, other)["patch.diff"] == DIFF.encode()
+    assert list(downloads.iterdir()) == []
+
+
+def test_markdown_logs_with_front_matter_become_yaml(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    (downloads / "thought_trace.yaml").unlink()
+    (downloads / "changelog.yaml").unlink()
+    (downloads / "thought_trace.md").write_text(
+        "---\n" + TRACE.format(patch_id=PATCH_ID) + "---\n\n# Why\n\nThe parser split on commas only.\n"
+    )
+    (downloads / "changelog.md").write_text(
+        "---\n" + CHANGELOG.format(patch_id=PATCH_ID) + "---\nMore detail.\n"
+    )
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0, result.text
+    queued = queued_bytes(repo)
+    assert b"x-markdown: |\n  # Why\n" in queued["thought_trace.yaml"]
+    assert b"body: |\n  More detail.\n" in queued["changelog.yaml"]
+    assert cli(repo, "validate").code == 0
+
+
+def test_ambiguous_candidates_are_refused_listing_them_and_nothing_moves(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    (downloads / "changelog (1).yaml").write_text(
+        CHANGELOG.format(patch_id=PATCH_ID).replace("added", "fixed")
+    )
+    before = sorted(p.name for p in downloads.iterdir())
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1
+    assert rules_of(result) == ["GP215"]
+    assert "changelog (1).yaml" in result.out and "changelog.yaml" in result.out
+    assert sorted(p.name for p in downloads.iterdir()) == before
+    assert not (repo / QUEUED).exists()
+
+
+def test_an_incomplete_set_is_refused_and_kept(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    (downloads / "handoff_log.yaml").unlink()
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1
+    assert rules_of(result) == ["GP216"]
+    assert "missing handoff_log.yaml" in result.out
+    assert len(list(downloads.iterdir())) == 3
+
+
+def test_an_invalid_bundle_is_queued_and_its_problems_shown(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    (downloads / "changelog.yaml").write_text(CHANGELOG.format(patch_id=PATCH_ID).replace("added", "fixd"))
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1
+    assert "GP113" in rules_of(result)
+    assert f"{QUEUED.as_posix()}/changelog.yaml" in result.out
+    assert (repo / QUEUED / "changelog.yaml").is_file()  # queued, so it can be fixed or rejected
+
+
+def test_a_different_bundle_already_queued_is_never_overwritten(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    assert cli(repo, "intake", str(downloads)).code == 0
+    seeds_download(downloads)
+    (downloads / f"{PATCH_ID}.diff").write_text(DIFF.replace("return", "yield"))
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1 and rules_of(result) == ["GP218"]
+    assert queued_bytes(repo)["patch.diff"] == DIFF.encode()
+    assert len(list(downloads.iterdir())) == 4
+    (downloads / f"{PATCH_ID}.diff").write_text(DIFF)  # the same answer again: taken as done
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0 and "already queued" in result.out
+    assert list(downloads.iterdir()) == []
+
+
+def test_dry_run_changes_nothing(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    result = cli(repo, "intake", str(downloads), "--dry-run")
+    assert result.code == 0 and "would queue" in result.out
+    assert len(list(downloads.iterdir())) == 4
+    assert not (repo / ".patches").exists()
+
+
+def test_the_configured_downloads_folder_and_wrong_uses(repo: Path, tmp_path: Path) -> None:
+    result = cli(repo, "intake")
+    assert result.code == 2 and "pods.downloads" in result.err
+    result = cli(repo, "intake", str(tmp_path / "nope"))
+    assert result.code == 2 and "no such folder" in result.err
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    git(repo, "config", "pods.downloads", str(downloads))
+    assert cli(repo, "intake").code == 0
+    assert (repo / QUEUED / "patch.diff").is_file()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe not utf-8", b"---\nno closing fence\n", b"just text, no front matter\n"],
+    ids=["not UTF-8", "unclosed front matter", "no front matter"],
+)
+def test_unreadable_markdown_logs_are_reported_and_kept(repo: Path, tmp_path: Path, content: bytes) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    (downloads / "changelog.yaml").unlink()
+    (downloads / "changelog.md").write_bytes(content)
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1
+    assert {"GP100", "GP101"} & set(rules_of(result)) and "GP216" in rules_of(result)
+    assert (downloads / "changelog.md").read_bytes() == content
+    assert "Traceback" not in result.text
+
+
+def test_a_hostile_zip_writes_nothing_outside_the_queue(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    staging = tmp_path / "zipped"
+    made = seeds_download(staging)
+    with zipfile.ZipFile(downloads / "answer.zip", "w") as archive:
+        for path in made:
+            archive.write(path, f"../../{path.name}")  # zip-slip names
+        archive.writestr("/etc/evil.diff", "x")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = cli(repo, "intake", str(downloads))
+    assert "Traceback" not in result.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert not Path("/etc/evil.diff").exists()
+    assert (repo / QUEUED / "patch.diff").read_bytes() == DIFF.encode()  # contents taken, names ignored
+    assert (downloads / "answer.zip").exists()  # a member belongs to no bundle: the zip stays
