@@ -23,10 +23,11 @@ show git pod-doctor
 git add .pods prompts .patches .gitattributes && git commit -qm "Adopt git-pods"
 echo "(the scaffold is committed: every clone shares the pods, prompts and policy)"
 
-step "A dev pod's answer: the smallest valid bundle (DESIGN §2) in the queue"
+step "A dev pod's answer, downloaded as the seeds do (one file twice, with a browser suffix), taken in"
+downloads="$work.downloads"
 good=.patches/queue/patch_20250419_123456
-mkdir -p "$good"
-cat > "$good/thought_trace.yaml" <<'YAML'
+mkdir -p "$downloads"
+cat > "$downloads/thought_trace.yaml" <<'YAML'
 patch_id: patch_20250419_123456
 pod: dev-pod
 task_id: F2.1
@@ -35,7 +36,7 @@ steps:
   - Read the parser and its callers
   - Added a tokenizer; kept the public function's signature
 YAML
-cat > "$good/changelog.yaml" <<'YAML'
+cat > "$downloads/changelog.yaml" <<'YAML'
 patch_id: patch_20250419_123456
 pod: dev-pod
 task_id: F2.1
@@ -43,17 +44,19 @@ entries:
   - type: added
     description: Symptom parser accepts comma- and newline-separated lists
 YAML
-cat > "$good/handoff_log.yaml" <<'YAML'
+cat > "$downloads/handoff_log (1).yaml" <<'YAML'
 from: dev-pod
 to: qa-pod
 reason: Parser done, needs edge-case tests
 related_patch: patch_20250419_123456.diff
 YAML
 printf 'def parse(text):\n    return [t.strip() for t in text.replace("\\n", ",").split(",") if t.strip()]\n' > src/parser.py
-git diff > "$good/patch.diff"
+git diff > "$downloads/patch_20250419_123456.diff"
 git checkout -q src/parser.py
+ls "$downloads"
+show git pod-intake "$downloads"
 find "$good" -type f | sort
-show git pod-validate "$good"
+echo "(the downloads folder is empty now: $(ls -A "$downloads" | wc -l) files left)"
 
 step "A broken answer: a typo, YAML 1.1 surprises, a forged archive, a handoff the config forbids"
 bad=.patches/queue/patch_20250419_130000
@@ -121,4 +124,5 @@ step "Running git pod-init again changes nothing, and says so"
 show git pod-init
 
 step "Done"
+rmdir "$downloads" 2>/dev/null || true
 echo "The demo repository is $work (a throwaway: delete it when you are done)."
