@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from git_pods import ids
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, TRACE
+from git_pods.bundle import CHANGELOG, DIFF, FILES, HANDOFF, TRACE
 from git_pods.checks.rules import violation
 from git_pods.record import record
 from git_pods.violation import Violation
@@ -21,6 +21,7 @@ MAX_ZIP_MEMBERS = 200
 _SUFFIX = re.compile(r"^(?P<stem>.*?)(?: ?\(\d{1,3}\)|-\d{1,3})?(?P<ext>\.(?:ya?ml|md|diff|patch))$", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.S)
 KINDS = {"thought_trace": TRACE, "changelog": CHANGELOG, "handoff_log": HANDOFF}
+_WHOLE_FILE = re.compile(r"(?:^|/)files/(?P<path>.+)$")
 
 
 @record
@@ -29,8 +30,8 @@ class Download:
 
     source: Path  # the file in the downloads folder (the zip, for a member)
     member: str  # the zip member's name, or ""
-    name: str  # as downloaded
-    kind: str  # thought_trace.yaml, changelog.yaml, handoff_log.yaml or patch.diff
+    name: str  # as downloaded; for a whole file, its path in the repository
+    kind: str  # thought_trace.yaml, changelog.yaml, handoff_log.yaml, patch.diff, or files (a whole file)
     data: bytes
     patch_id: str | None  # the id the file names; None when it names none
 
@@ -47,10 +48,17 @@ class Group:
     files: dict[str, list[Download]]
 
     def missing(self) -> list[str]:
-        return [kind for kind in (TRACE, CHANGELOG, HANDOFF, DIFF) if kind not in self.files]
+        needed = (TRACE, CHANGELOG, HANDOFF) if FILES in self.files else (TRACE, CHANGELOG, HANDOFF, DIFF)
+        return [kind for kind in needed if kind not in self.files]
 
     def ambiguous(self) -> dict[str, list[Download]]:
-        return {kind: found for kind, found in self.files.items() if len({d.data for d in found}) > 1}
+        found = {k: v for k, v in self.files.items() if k != FILES and len({d.data for d in v}) > 1}
+        if FILES in self.files and DIFF in self.files:
+            found[f"{DIFF} or {FILES}/"] = [*self.files[DIFF], *self.files[FILES][:1]]
+        return found
+
+    def whole_files(self) -> dict[str, bytes]:
+        return {d.name: d.data for d in self.files.get(FILES, [])}
 
 
 def kind_of(name: str) -> tuple[str, bool] | None:
@@ -143,6 +151,8 @@ def _download(
 ) -> Download | None:
     what, markdown = kind
     shown = f"{source.name}:{member}" if member else source.name
+    if what == FILES:
+        return Download(source, member, name, what, raw, None)
     try:
         data = from_markdown(raw, what, shown) if markdown else raw
     except (UnicodeDecodeError, ValueError) as exc:
@@ -164,7 +174,8 @@ def _zip(path: Path) -> tuple[list[Download], list[Violation]]:
                     violation("GP102", f"{path.name} holds over {MAX_ZIP_MEMBERS} files", file=str(path))
                 ]
             for member in members:
-                kind = kind_of(member.filename)
+                whole = _WHOLE_FILE.search(member.filename)
+                kind = kind_of(member.filename) if whole is None else (FILES, False)
                 if kind is None:
                     continue
                 if member.file_size > MAX_FILE:
@@ -175,7 +186,8 @@ def _zip(path: Path) -> tuple[list[Download], list[Violation]]:
                 if len(raw) > MAX_FILE:  # the member's stated size lied (a zip bomb)
                     problems.append(violation("GP102", f"{member.filename} is too large", file=str(path)))
                     continue
-                made = _download(path, member.filename, member.filename, kind, raw, problems)
+                name = whole.group("path") if whole is not None else member.filename
+                made = _download(path, member.filename, name, kind, raw, problems)
                 if made is not None:
                     found.append(made)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -193,7 +205,10 @@ def groups(downloads: list[Download]) -> Iterator[Group]:
             continue
         by_id.setdefault(item.patch_id, {}).setdefault(item.kind, []).append(item)
     for item in loose:
-        wanting = [pid for pid, files in by_id.items() if item.kind not in files]
+        if item.kind == FILES:  # a whole file belongs to the bundle its own zip's logs name
+            wanting = sorted({d.patch_id for d in downloads if d.source == item.source and d.patch_id})
+        else:
+            wanting = [pid for pid, files in by_id.items() if item.kind not in files]
         if len(wanting) == 1:
             by_id[wanting[0]].setdefault(item.kind, []).append(item)
     for patch_id in sorted(by_id):

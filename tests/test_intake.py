@@ -210,3 +210,59 @@ def test_a_hostile_zip_writes_nothing_outside_the_queue(repo: Path, tmp_path: Pa
     assert not Path("/etc/evil.diff").exists()
     assert (repo / QUEUED / "patch.diff").read_bytes() == DIFF.encode()  # contents taken, names ignored
     assert (downloads / "answer.zip").exists()  # a member belongs to no bundle: the zip stays
+
+
+def _commit_parser(repo: Path) -> str:
+    (repo / "src").mkdir()
+    (repo / "src/parser.py").write_text("def parse(text):\n    return [text]\n")
+    (repo / "run.sh").write_text("#!/bin/sh\necho old\n")
+    (repo / "run.sh").chmod(0o755)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_whole_files_in_a_zip_become_a_diff_against_the_base(repo: Path, tmp_path: Path) -> None:
+    base = _commit_parser(repo)
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    trace = TRACE.format(patch_id=PATCH_ID) + f"base_commit: {base}\n"
+    with zipfile.ZipFile(downloads / "answer.zip", "w") as archive:
+        archive.writestr("thought_trace.yaml", trace)
+        archive.writestr("changelog.yaml", CHANGELOG.format(patch_id=PATCH_ID))
+        archive.writestr("handoff_log.yaml", HANDOFF.format(patch_id=PATCH_ID))
+        archive.writestr("files/src/parser.py", "def parse(text):\n    return text.split(',')\n")
+        archive.writestr("files/docs/new.md", "# New\n")
+        archive.writestr("files/run.sh", "#!/bin/sh\necho new\n")
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0, result.text
+    diff = (repo / QUEUED / "patch.diff").read_text()
+    assert "+    return text.split(',')" in diff and "new file mode 100644" in diff
+    assert "old mode" not in diff  # run.sh keeps its executable mode
+    assert not (repo / QUEUED / "files").exists()
+    git(repo, "apply", "--check", str(QUEUED / "patch.diff"))  # applies to the base
+    assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # index and tree untouched
+
+
+@pytest.mark.parametrize(
+    ("member", "base", "why"),
+    [("files/../escape.py", None, "GP219"), ("files/src/a.py", "deadbeef" * 5, "GP219")],
+    ids=["a path out of the repository", "a base commit the clone lacks"],
+)
+def test_whole_files_that_cannot_become_a_diff_are_refused(
+    repo: Path, tmp_path: Path, member: str, base: str | None, why: str
+) -> None:
+    _commit_parser(repo)
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    trace = TRACE.format(patch_id=PATCH_ID) + (f"base_commit: {base}\n" if base else "")
+    with zipfile.ZipFile(downloads / "answer.zip", "w") as archive:
+        archive.writestr("thought_trace.yaml", trace)
+        archive.writestr("changelog.yaml", CHANGELOG.format(patch_id=PATCH_ID))
+        archive.writestr("handoff_log.yaml", HANDOFF.format(patch_id=PATCH_ID))
+        archive.writestr(member, "x = 1\n")
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1, result.text
+    assert why in rules_of(result)
+    assert (downloads / "answer.zip").exists()
+    assert not (repo / QUEUED).exists()

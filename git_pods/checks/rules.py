@@ -308,6 +308,13 @@ _RULES = [
         "promote or remove the queued bundle first, or give the new answer its own patch id",
     ),
     _r(
+        "GP219",
+        "whole files could not become a diff",
+        "A bundle of whole files (files/<path>) is turned into patch.diff against the base commit "
+        "its trace names (else HEAD); the base is missing here, or git refused one of the paths.",
+        "fetch the base commit, or fix the file paths inside files/",
+    ),
+    _r(
         "GP220",
         "archive commit without its trailers",
         "A commit that archives a bundle (adds .patches/<ID>.diff and .logs/<ID>/) says so in its "

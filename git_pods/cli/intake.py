@@ -23,7 +23,8 @@ for one file, or a set missing a file, are refused and left where they are. Each
 written, read back, then renamed into the queue in one step, and only then are its downloads
 removed: an interruption never loses a file. The queued bundle is validated at once.
 
-Bundles of whole files (files/<path>) are not taken in yet."""
+A zip may carry whole files (files/<path>) instead of a diff: they become patch.diff against
+the base commit the trace names (else HEAD), built in a temporary index."""
 
 EXAMPLES = """Examples:
 

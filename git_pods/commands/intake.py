@@ -16,12 +16,14 @@ from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, QUEUE_DIR, TRACE, in_folde
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
 from git_pods.config import Config, load_config
-from git_pods.errors import UsageError
+from git_pods.errors import RepoStateError, UsageError
 from git_pods.gitio.runner import Git, require_root
+from git_pods.gitio.wholefiles import diff_from_files
 from git_pods.ids import is_patch_id
 from git_pods.intake import Download, Group, groups, scan, unplaced
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
+from git_pods.yamlsafe import YamlProblems, load
 
 ORDER = (TRACE, CHANGELOG, HANDOFF, DIFF)
 
@@ -87,7 +89,12 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
     refused = _refusal(group, shown)
     if refused is not None:
         return Outcome(group.patch_id, "refused", sources, (refused,))
-    chosen = {kind: group.files[kind][0].data for kind in ORDER}
+    try:
+        chosen = _chosen(root, group)
+    except RepoStateError as exc:
+        return Outcome(
+            group.patch_id, "refused", sources, (violation("GP219", exc.message, file=shown, hint=exc.hint),)
+        )
     target = root / QUEUE_DIR / group.patch_id
     if target.exists() or target.is_symlink():
         if _holds(target, chosen):
@@ -113,6 +120,20 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
 
     found = check_bundle(in_folder(target, "queued"), config, show)
     return Outcome(group.patch_id, "queued", sources, tuple(found))
+
+
+def _chosen(root: Path, group: Group) -> dict[str, bytes]:
+    """The four files to queue; whole files become patch.diff against the base the trace names."""
+    chosen = {kind: group.files[kind][0].data for kind in ORDER if kind in group.files}
+    whole = group.whole_files()
+    if whole:
+        try:
+            trace = load(chosen[TRACE], TRACE).data if TRACE in chosen else {}
+        except YamlProblems:  # the queued bundle's validation reports it
+            trace = {}
+        base = trace.get("base_commit") if isinstance(trace, dict) else None
+        chosen[DIFF] = diff_from_files(root, base if isinstance(base, str) else "HEAD", whole)
+    return chosen
 
 
 def _refusal(group: Group, shown: str) -> Violation | None:
