@@ -266,3 +266,17 @@ def test_whole_files_that_cannot_become_a_diff_are_refused(
     assert why in rules_of(result)
     assert (downloads / "answer.zip").exists()
     assert not (repo / QUEUED).exists()
+
+
+def test_a_scratch_folder_left_by_an_interrupted_intake_is_cleaned_and_ignored(
+    repo: Path, tmp_path: Path
+) -> None:
+    stale = repo / ".patches/queue" / f".intake-{PATCH_ID}-99999"
+    stale.mkdir(parents=True)
+    (stale / "thought_trace.yaml").write_text("half written")
+    assert cli(repo, "validate").code == 0  # an interrupted intake's scratch is not a bundle
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    assert cli(repo, "intake", str(downloads)).code == 0
+    assert not stale.exists()
+    assert (repo / QUEUED / "thought_trace.yaml").read_text() == TRACE.format(patch_id=PATCH_ID)

@@ -48,7 +48,7 @@ def check_tree(root: Path, config: Config, show: Show, scope: Path | None = None
             out.extend(check_ledger(ledger, config, show))
     queue_ids: dict[str, Path] = {}
     for entry in _entries(root / QUEUE_DIR):
-        if entry.name.startswith(".trash-") or entry.name in (".gitkeep", "series"):
+        if entry.name.startswith((".trash-", ".intake-")) or entry.name in (".gitkeep", "series"):
             continue
         if not _under(entry, scope):
             continue

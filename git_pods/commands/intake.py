@@ -113,7 +113,17 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
         )
     if dry_run:
         return Outcome(group.patch_id, "would-queue", sources)
-    _place(target, chosen)
+    try:
+        _place(target, chosen)
+    except FileExistsError:  # another intake queued this id meanwhile
+        if not _holds(target, chosen):
+            return Outcome(
+                group.patch_id,
+                "refused",
+                sources,
+                (violation("GP218", f"{shown} appeared meanwhile", file=shown),),
+            )
+        return Outcome(group.patch_id, "already-queued", sources)
 
     def show(path: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
@@ -163,6 +173,10 @@ def _holds(target: Path, chosen: dict[str, bytes]) -> bool:
 
 def _place(target: Path, chosen: dict[str, bytes]) -> None:
     """Write to a scratch folder beside the target, read it back, then rename it into place."""
+    for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted intake
+        for leftover in stale.iterdir():
+            leftover.unlink()
+        stale.rmdir()
     scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
     scratch.mkdir(parents=True)
     for kind, data in chosen.items():
@@ -172,7 +186,15 @@ def _place(target: Path, chosen: dict[str, bytes]) -> None:
             os.fsync(handle.fileno())
     if not _holds(scratch, chosen):  # pragma: no cover - a disk that lies
         raise OSError(f"{scratch}: the copies do not read back as written")
-    os.rename(scratch, target)
+    try:
+        os.rename(scratch, target)
+    except OSError:
+        for leftover in scratch.iterdir():
+            leftover.unlink()
+        scratch.rmdir()
+        if target.exists():
+            raise FileExistsError(target) from None
+        raise
 
 
 def _remove_sources(outcomes: list[Outcome], placed: list[Group], downloads: list[Download]) -> None:
