@@ -21,6 +21,7 @@ from git_pods.gitio.runner import Git, require_root
 from git_pods.gitio.wholefiles import diff_from_files
 from git_pods.ids import is_patch_id
 from git_pods.intake import Download, Group, groups, scan, unplaced
+from git_pods.queueing import holds, place
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
 from git_pods.yamlsafe import YamlProblems, load
@@ -97,7 +98,7 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
         )
     target = root / QUEUE_DIR / group.patch_id
     if target.exists() or target.is_symlink():
-        if _holds(target, chosen):
+        if holds(target, chosen):
             return Outcome(group.patch_id, "already-queued", sources)
         return Outcome(
             group.patch_id,
@@ -114,9 +115,9 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
     if dry_run:
         return Outcome(group.patch_id, "would-queue", sources)
     try:
-        _place(target, chosen)
+        place(target, chosen)
     except FileExistsError:  # another intake queued this id meanwhile
-        if not _holds(target, chosen):
+        if not holds(target, chosen):
             return Outcome(
                 group.patch_id,
                 "refused",
@@ -162,39 +163,6 @@ def _refusal(group: Group, shown: str) -> Violation | None:
         have = ", ".join(sorted({d.shown for found in group.files.values() for d in found}))
         return violation("GP216", f"{group.patch_id}: have {have}; missing {', '.join(missing)}", file=shown)
     return None
-
-
-def _holds(target: Path, chosen: dict[str, bytes]) -> bool:
-    try:
-        return all((target / kind).read_bytes() == data for kind, data in chosen.items())
-    except OSError:
-        return False
-
-
-def _place(target: Path, chosen: dict[str, bytes]) -> None:
-    """Write to a scratch folder beside the target, read it back, then rename it into place."""
-    for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted intake
-        for leftover in stale.iterdir():
-            leftover.unlink()
-        stale.rmdir()
-    scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
-    scratch.mkdir(parents=True)
-    for kind, data in chosen.items():
-        with open(scratch / kind, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    if not _holds(scratch, chosen):  # pragma: no cover - a disk that lies
-        raise OSError(f"{scratch}: the copies do not read back as written")
-    try:
-        os.rename(scratch, target)
-    except OSError:
-        for leftover in scratch.iterdir():
-            leftover.unlink()
-        scratch.rmdir()
-        if target.exists():
-            raise FileExistsError(target) from None
-        raise
 
 
 def _remove_sources(outcomes: list[Outcome], placed: list[Group], downloads: list[Download]) -> None:

@@ -1,0 +1,40 @@
+"""Putting a bundle into the queue in one step: written aside, read back, renamed into place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def holds(target: Path, chosen: dict[str, bytes]) -> bool:
+    """Whether target holds exactly these files, byte for byte."""
+    try:
+        return all((target / kind).read_bytes() == data for kind, data in chosen.items())
+    except OSError:
+        return False
+
+
+def place(target: Path, chosen: dict[str, bytes]) -> None:
+    """Write to a scratch folder beside the target, read it back, then rename it into place."""
+    for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted intake
+        for leftover in stale.iterdir():
+            leftover.unlink()
+        stale.rmdir()
+    scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
+    scratch.mkdir(parents=True)
+    for kind, data in chosen.items():
+        with open(scratch / kind, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    if not holds(scratch, chosen):  # pragma: no cover - a disk that lies
+        raise OSError(f"{scratch}: the copies do not read back as written")
+    try:
+        os.rename(scratch, target)
+    except OSError:
+        for leftover in scratch.iterdir():
+            leftover.unlink()
+        scratch.rmdir()
+        if target.exists():
+            raise FileExistsError(target) from None
+        raise
