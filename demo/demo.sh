@@ -110,6 +110,12 @@ show git commit -qm $'Add notes\n\nPatch-Id: patch_20250419_999999'
 git commit -qm "Add notes"
 echo "(an ordinary human commit passes untouched)"
 
+step "An agent in the repository: git pod-submit turns its working-tree change into a bundle"
+mkdir -p tests && printf 'from src.parser import parse\n\ndef test_commas():\n    assert parse("a, b") == ["a", "b"]\n' > tests/test_parser.py
+show git pod-submit --task F2.1 --pod qa-pod --summary "Edge-case tests for the parser" \
+    --step "Listed the separators the goal names" --entry "tests:Comma-separated symptoms" --to delivery-pod
+ls .patches/queue
+
 step "The whole record at once (no paths): every bundle, ledger and orphan, every problem"
 show git pod-validate
 
