@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TextIO
 from git_pods import __version__
 from git_pods.checks.rules import violation
 from git_pods.commands.init import hooks_folder, hooks_path_set
+from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.install import framework, native, notes
@@ -209,15 +209,8 @@ def _notes(git: Git, config: Config, report: Report, config_file: str) -> None:
 
 def _print(report: Report, out: TextIO, json_mode: bool, code: int) -> None:
     if json_mode:
-        document = {
-            "command": "doctor",
-            "ok": code == 0,
-            "exit_code": code,
-            "checks": [{"status": s.lower(), "area": a, "detail": d} for s, a, d in report.checks],
-            "violations": [v.to_json() for v in report.problems],
-            "errors": [],
-        }
-        out.write(json.dumps(document, indent=2) + "\n")
+        checks = [{"status": s.lower(), "area": a, "detail": d} for s, a, d in report.checks]
+        write_json(out, "doctor", code, report.problems, checks=checks)
         return
     for status, area, detail in report.checks:
         out.write(f"{status:<4}  {area}: {detail}\n")

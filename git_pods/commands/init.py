@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from git_pods.commands.output import write_json
 from git_pods.config import load_config
 from git_pods.errors import ExitCode, NotImplementedYet, RepoStateError, UsageError
 from git_pods.gitio.runner import Git, git_dir, require_root
@@ -229,15 +229,8 @@ def _report(
     root, cwd = where
     changed = [s for s in steps if s.changed]
     if json_mode:
-        document = {
-            "command": "init",
-            "ok": code == 0,
-            "exit_code": code,
-            "uninstall": uninstall,
-            "changed": bool(changed),
-            "steps": [s.to_json() for s in steps],
-        }
-        out.write(json.dumps(document, indent=2) + "\n")
+        steps_json = [s.to_json() for s in steps]
+        write_json(out, "init", code, uninstall=uninstall, changed=bool(changed), steps=steps_json)
         return
     width = max((len(s.status) for s in steps), default=0)
     for step in steps:

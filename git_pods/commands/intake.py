@@ -7,7 +7,6 @@ interruption leaves either the sources or the queued bundle (or both), never nei
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +14,7 @@ from typing import TextIO
 from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, QUEUE_DIR, TRACE, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
+from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import RepoStateError, UsageError
 from git_pods.gitio.runner import Git, require_root
@@ -181,18 +181,10 @@ def _print(
     outcomes: list[Outcome], found: list[Violation], folder: Path, out: TextIO, json_mode: bool, code: int
 ) -> None:
     if json_mode:
-        document = {
-            "command": "intake",
-            "ok": code == 0,
-            "exit_code": code,
-            "folder": str(folder),
-            "bundles": [
-                {"patch_id": o.patch_id, "status": o.status, "sources": list(o.sources)} for o in outcomes
-            ],
-            "violations": [v.to_json() for v in sorted(found, key=Violation.sort_key)],
-            "errors": [],
-        }
-        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        bundles = [{"patch_id": o.patch_id, "status": o.status, "sources": list(o.sources)} for o in outcomes]
+        write_json(
+            out, "intake", code, sorted(found, key=Violation.sort_key), folder=str(folder), bundles=bundles
+        )
         return
     words = {
         "queued": "queued",

@@ -106,3 +106,14 @@ class Output:
         self.stderr.write(f"git pod-{self.command}: error: {where}{rule}{exc.message}\n")
         if exc.hint:
             self.stderr.write(f"    fix: {exc.hint}\n")
+
+
+def write_json(
+    stream: TextIO, command: str, code: int, violations: list[Violation] | None = None, **fields: object
+) -> None:
+    """The contract's JSON shape for one command: command, ok, exit_code, the command's own
+    fields, violations (as objects, in the order given) and errors."""
+    document: dict[str, object] = {"command": command, "ok": code == 0, "exit_code": code, **fields}
+    document["violations"] = [v.to_json() for v in violations or []]
+    document["errors"] = []
+    stream.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -4,7 +4,6 @@ files by hand (the seeds' generate_patch.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -28,6 +27,7 @@ from git_pods.bundle import (
     sha256_file,
 )
 from git_pods.checks.bundle_rules import check_bundle
+from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
 from git_pods.gitio.runner import Git, git_dir, require_root
@@ -291,17 +291,15 @@ def _print(
     found: list[Violation],
 ) -> None:
     if json_mode:
-        document = {
-            "command": "submit",
-            "ok": code == 0,
-            "exit_code": code,
-            "patch_id": patch_id,
-            "queued": shown,
-            "base_commit": head,
-            "violations": [v.to_json() for v in sorted(found, key=Violation.sort_key)],
-            "errors": [],
-        }
-        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_json(
+            out,
+            "submit",
+            code,
+            sorted(found, key=Violation.sort_key),
+            patch_id=patch_id,
+            queued=shown,
+            base_commit=head,
+        )
         return
     out.write(f"queued {patch_id} in {shown} (base {head[:12] if head else 'none: the first commit'})\n")
     for item in sorted(found, key=Violation.sort_key):
