@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from git_pods.yamlsafe import YamlProblems, load
 
 MAX_FILE = 64 << 20  # a download this large is no pod's answer
 MAX_ZIP_MEMBERS = 200
-_SUFFIX = re.compile(r"^(?P<stem>.*?)(?: ?\(\d{1,3}\)|-\d{1,3})?(?P<ext>\.(?:ya?ml|md|diff|patch))$", re.I)
+_SUFFIX = re.compile(r"^(?P<stem>.*?)(?: ?\(\d{1,3}\))?(?P<ext>\.(?:ya?ml|md|diff|patch))$", re.I)
+_COPY = re.compile(r" ?\(\d{1,3}\)$")  # a browser's second copy: "changelog (1).yaml", "x.diff (1).txt"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.S)
 KINDS = {"thought_trace": TRACE, "changelog": CHANGELOG, "handoff_log": HANDOFF}
 _WHOLE_FILE = re.compile(r"(?:^|/)files/(?P<path>.+)$")
@@ -51,10 +53,16 @@ class Group:
         needed = (TRACE, CHANGELOG, HANDOFF) if FILES in self.files else (TRACE, CHANGELOG, HANDOFF, DIFF)
         return [kind for kind in needed if kind not in self.files]
 
+    def sources(self) -> set[Path]:
+        return {d.source for found in self.files.values() for d in found}
+
     def ambiguous(self) -> dict[str, list[Download]]:
         found = {k: v for k, v in self.files.items() if k != FILES and len({d.data for d in v}) > 1}
-        if FILES in self.files and DIFF in self.files:
-            found[f"{DIFF} or {FILES}/"] = [*self.files[DIFF], *self.files[FILES][:1]]
+        whole = self.files.get(FILES, [])
+        if whole and DIFF in self.files:
+            found[f"{DIFF} or {FILES}/"] = [*self.files[DIFF], *whole[:1]]
+        if len({d.source for d in whole}) > 1:  # two answers of whole files for one id
+            found[f"{FILES}/"] = whole
         return found
 
     def whole_files(self) -> dict[str, bytes]:
@@ -63,9 +71,7 @@ class Group:
 
 def kind_of(name: str) -> tuple[str, bool] | None:
     """The bundle file a downloaded name stands for, and whether it is a Markdown log."""
-    base = name.rsplit("/", 1)[-1]
-    if base.lower().endswith(".txt"):
-        base = base[:-4]
+    base = _untxt(name.rsplit("/", 1)[-1])
     match = _SUFFIX.match(base)
     if match is None:
         return None
@@ -81,12 +87,15 @@ def kind_of(name: str) -> tuple[str, bool] | None:
 
 def diff_id(name: str) -> str | None:
     """`patch_20250419_123456.diff` (maybe `patch_… (1).diff`) names its patch id; `patch.diff` none."""
-    base = name.rsplit("/", 1)[-1]
-    if base.lower().endswith(".txt"):
-        base = base[:-4]
+    base = _untxt(name.rsplit("/", 1)[-1])
     match = _SUFFIX.match(base)
     stem = match.group("stem") if match else ""
     return stem if stem != "patch" and ids.is_patch_id(stem) else None
+
+
+def _untxt(base: str) -> str:
+    """Drop the `.txt` a browser adds, and the copy number it puts before it."""
+    return _COPY.sub("", base[:-4]) if base.lower().endswith(".txt") else base
 
 
 def from_markdown(raw: bytes, kind: str, shown: str) -> bytes:
@@ -96,7 +105,7 @@ def from_markdown(raw: bytes, kind: str, shown: str) -> bytes:
     if match is None:
         raise ValueError(f"{shown}: a Markdown log needs YAML front matter between --- lines")
     head = match.group("yaml")
-    body = match.group("body").strip()
+    body = match.group("body").strip("\r\n").rstrip()
     if not body:
         return (head.rstrip() + "\n").encode("utf-8")
     key = "body" if kind == CHANGELOG else "x-markdown"
@@ -122,17 +131,21 @@ def _named_id(kind: str, data: bytes, name: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def scan(folder: Path) -> tuple[list[Download], list[Violation]]:
-    """Every recognisable download in folder (zips opened), and what could not be read."""
+def scan(folder: Path) -> tuple[list[Download], list[Violation], set[Path]]:
+    """Every recognisable download in folder (zips opened), what could not be read, and the zips
+    holding anything not taken in (those are never removed)."""
     found: list[Download] = []
     problems: list[Violation] = []
+    keep: set[Path] = set()
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.is_symlink():
             continue
         if path.suffix.lower() == ".zip":
-            found_zip, zip_problems = _zip(path)
+            found_zip, zip_problems, taken = _zip(path)
             found += found_zip
             problems += zip_problems
+            if not taken:
+                keep.add(path)
             continue
         kind = kind_of(path.name)
         if kind is None:
@@ -143,7 +156,7 @@ def scan(folder: Path) -> tuple[list[Download], list[Violation]]:
         made = _download(path, "", path.name, kind, path.read_bytes(), problems)
         if made is not None:
             found.append(made)
-    return found, problems
+    return found, problems, keep
 
 
 def _download(
@@ -163,22 +176,24 @@ def _download(
     return Download(source, member, name, what, data, _named_id(what, data, name))
 
 
-def _zip(path: Path) -> tuple[list[Download], list[Violation]]:
+def _zip(path: Path) -> tuple[list[Download], list[Violation], bool]:
+    """A zip's bundle files, its problems, and whether every member was taken (else it stays)."""
     found: list[Download] = []
     problems: list[Violation] = []
+    total = 0
+    too_many = violation("GP102", f"{path.name} holds over {MAX_ZIP_MEMBERS} files", file=str(path))
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if len(members) > MAX_ZIP_MEMBERS:
-                return [], [
-                    violation("GP102", f"{path.name} holds over {MAX_ZIP_MEMBERS} files", file=str(path))
-                ]
+                return [], [too_many], False
             for member in members:
                 whole = _WHOLE_FILE.search(member.filename)
                 kind = kind_of(member.filename) if whole is None else (FILES, False)
                 if kind is None:
                     continue
-                if member.file_size > MAX_FILE:
+                total += member.file_size
+                if member.file_size > MAX_FILE or total > MAX_FILE:
                     problems.append(violation("GP102", f"{member.filename} is too large", file=str(path)))
                     continue
                 with archive.open(member) as handle:
@@ -190,9 +205,19 @@ def _zip(path: Path) -> tuple[list[Download], list[Violation]]:
                 made = _download(path, member.filename, name, kind, raw, problems)
                 if made is not None:
                     found.append(made)
-    except (zipfile.BadZipFile, OSError) as exc:
-        problems.append(violation("GP101", f"{path.name} is not a readable zip ({exc})", file=str(path)))
-    return found, problems
+            taken = len(found) == len(members)
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        EOFError,
+        ValueError,
+        zlib.error,
+    ) as exc:
+        # corrupt, encrypted or oddly compressed: reported and kept; the other downloads go on
+        return [], [violation("GP101", f"{path.name} is not a readable zip ({exc})", file=str(path))], False
+    return found, problems, taken
 
 
 def groups(downloads: list[Download]) -> Iterator[Group]:
@@ -205,9 +230,9 @@ def groups(downloads: list[Download]) -> Iterator[Group]:
             continue
         by_id.setdefault(item.patch_id, {}).setdefault(item.kind, []).append(item)
     for item in loose:
-        if item.kind == FILES:  # a whole file belongs to the bundle its own zip's logs name
-            wanting = sorted({d.patch_id for d in downloads if d.source == item.source and d.patch_id})
-        else:
+        # a file from a zip belongs to the bundle that zip's logs name (a conflict shows as ambiguous)
+        wanting = sorted({d.patch_id for d in downloads if d.source == item.source and d.patch_id})
+        if item.kind != FILES and not (item.member and wanting):
             wanting = [pid for pid, files in by_id.items() if item.kind not in files]
         if len(wanting) == 1:
             by_id[wanting[0]].setdefault(item.kind, []).append(item)

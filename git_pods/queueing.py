@@ -16,10 +16,12 @@ def holds(target: Path, chosen: dict[str, bytes]) -> bool:
 
 def place(target: Path, chosen: dict[str, bytes]) -> None:
     """Write to a scratch folder beside the target, read it back, then rename it into place."""
-    for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted intake
-        for leftover in stale.iterdir():
-            leftover.unlink()
-        stale.rmdir()
+    for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted run
+        owner = stale.name[len(f".intake-{target.name}-") :]
+        if owner.isdigit() and not _alive(int(owner)):
+            for leftover in stale.iterdir():
+                leftover.unlink()
+            stale.rmdir()
     scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
     scratch.mkdir(parents=True)
     for kind, data in chosen.items():
@@ -38,3 +40,14 @@ def place(target: Path, chosen: dict[str, bytes]) -> None:
         if target.exists():
             raise FileExistsError(target) from None
         raise
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs (a scratch folder of a live run is never touched)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -280,3 +280,98 @@ def test_a_scratch_folder_left_by_an_interrupted_intake_is_cleaned_and_ignored(
     assert cli(repo, "intake", str(downloads)).code == 0
     assert not stale.exists()
     assert (repo / QUEUED / "thought_trace.yaml").read_text() == TRACE.format(patch_id=PATCH_ID)
+
+
+def test_the_record_itself_is_never_taken_in(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    assert cli(repo, "intake", str(downloads)).code == 0
+    before = queued_bytes(repo)
+    result = cli(repo, "intake", str(repo / QUEUED))
+    assert result.code == 2 and "never the record" in result.err
+    assert queued_bytes(repo) == before
+
+
+def test_a_zip_is_kept_unless_every_member_was_taken(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    made = seeds_download(tmp_path / "zipped")
+    with zipfile.ZipFile(downloads / "answer.zip", "w") as archive:
+        for path in made:
+            archive.write(path, path.name)
+        archive.writestr("taxes.pdf", b"%PDF")
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0, result.text
+    assert (repo / QUEUED / "patch.diff").is_file()
+    assert (downloads / "answer.zip").exists()
+
+
+def test_unreadable_zips_are_reported_and_the_rest_goes_on(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    with zipfile.ZipFile(downloads / "broken.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("changelog.yaml", "x" * 5000)
+    raw = bytearray((downloads / "broken.zip").read_bytes())
+    raw[60:80] = b"\xff" * 20  # corrupt the compressed data
+    (downloads / "broken.zip").write_bytes(bytes(raw))
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1 and "GP101" in rules_of(result) and "Traceback" not in result.text
+    assert (repo / QUEUED / "patch.diff").is_file()
+    assert (downloads / "broken.zip").exists()
+
+
+def test_a_zips_own_diff_and_an_old_flat_diff_are_ambiguous(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    (downloads / f"{PATCH_ID}.diff").write_text(DIFF.replace("return", "yield"))  # an older answer
+    made = seeds_download(tmp_path / "zipped", diff="patch.diff")
+    with zipfile.ZipFile(downloads / "answer.zip", "w") as archive:
+        for path in made:
+            archive.write(path, path.name)
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1 and rules_of(result) == ["GP215"]
+    assert not (repo / QUEUED).exists()
+
+
+def test_ids_with_digits_and_browser_copy_names(repo: Path, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    seeds_download(downloads, "fix-12", changelog="changelog.yaml (1).txt", diff="fix-12.diff (2).txt")
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 0, result.text
+    assert (repo / ".patches/queue/fix-12/patch.diff").read_text() == DIFF
+
+
+def test_whole_files_from_two_answers_or_over_a_folder_are_refused(repo: Path, tmp_path: Path) -> None:
+    _commit_parser(repo)
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    for name, content in (("v1.zip", "one\n"), ("v2.zip", "two\n")):
+        with zipfile.ZipFile(downloads / name, "w") as archive:
+            archive.writestr("thought_trace.yaml", TRACE.format(patch_id=PATCH_ID))
+            archive.writestr("changelog.yaml", CHANGELOG.format(patch_id=PATCH_ID))
+            archive.writestr("handoff_log.yaml", HANDOFF.format(patch_id=PATCH_ID))
+            archive.writestr("files/a.txt", content)
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1 and "GP215" in rules_of(result)
+    assert len(list(downloads.iterdir())) == 2
+    (downloads / "v2.zip").unlink()
+    with zipfile.ZipFile(downloads / "v1.zip", "a") as archive:
+        archive.writestr("files/src", "not a folder\n")
+    result = cli(repo, "intake", str(downloads))
+    assert result.code == 1 and "GP219" in rules_of(result) and "folder src/" in result.out
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_live_runs_scratch_and_other_ids_scratch_are_left_alone(repo: Path, tmp_path: Path) -> None:
+    import os
+
+    queue = repo / ".patches/queue"
+    live = queue / f".intake-{PATCH_ID}-{os.getpid()}"
+    other = queue / f".intake-{PATCH_ID}-b-99999"
+    for folder in (live, other):
+        folder.mkdir(parents=True)
+        (folder / "x").write_text("in progress")
+    downloads = tmp_path / "dl"
+    seeds_download(downloads)
+    assert cli(repo, "intake", str(downloads)).code == 0
+    assert live.exists() and other.exists()

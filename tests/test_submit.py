@@ -113,6 +113,8 @@ def test_a_change_to_protected_files_is_queued_and_flagged(work: Path) -> None:
     result = cli(work, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "Sneaky")
     assert result.code == 1
     assert "GP303" in rules_of(result) and ".pods/config.yaml" in result.out
+    assert "not queued" in result.out
+    assert [p.name for p in (work / ".patches/queue").iterdir() if p.name.startswith("patch_")] == []
 
 
 @pytest.mark.parametrize(
@@ -149,3 +151,48 @@ def test_nothing_to_submit_and_outside_a_repository(repo: Path, tmp_path: Path) 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     assert cli(outside, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "x").code == 3
+
+
+def test_the_users_diff_settings_never_shape_the_patch(work: Path) -> None:
+    for key, value in (("diff.noprefix", "true"), ("diff.context", "0"), ("diff.mnemonicPrefix", "true")):
+        git(work, "config", key, value)
+    result = cli(work, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "x", "--json")
+    assert result.code == 0, result.text
+    diff = (submitted(work, result.out) / "patch.diff").read_text()
+    assert "--- a/src/parser.py" in diff and "+++ b/src/parser.py" in diff
+    git(work, "apply", "--cached", "--check", str(submitted(work, result.out) / "patch.diff"))
+
+
+def test_what_git_status_hides_stays_out(work: Path) -> None:
+    (work / "settings.yaml").write_text("password: change-me\n")
+    git(work, "add", "settings.yaml")
+    git(work, "commit", "-q", "-m", "settings")
+    git(work, "update-index", "--skip-worktree", "settings.yaml")
+    (work / "settings.yaml").write_text("password: hunter2\n")
+    result = cli(work, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "x", "--json")
+    assert result.code == 0, result.text
+    assert "hunter2" not in (submitted(work, result.out) / "patch.diff").read_text()
+
+
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [("nobody", "unknown pod"), ("wow-pod", "may not hand off")],
+    ids=["unknown", "forbidden"],
+)
+def test_a_handoff_the_config_refuses_is_refused_before_writing(work: Path, to: str, message: str) -> None:
+    code, _out, err = _cli_env(
+        work, {}, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "x", "--to", to
+    )
+    assert code == 2 and message in err
+    assert not (work / ".patches").exists()
+
+
+def test_a_patch_id_taken_in_another_letter_case_is_refused(work: Path) -> None:
+    first = cli(
+        work, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "x", "--patch-id", "patch_a1"
+    )
+    assert first.code == 0, first.text
+    again = cli(
+        work, "submit", "--task", "F2.1", "--pod", "dev-pod", "--summary", "x", "--patch-id", "PATCH_A1"
+    )
+    assert again.code == 2 and "taken" in again.err

@@ -339,6 +339,14 @@ _RULES = [
         "archive the bundle in the same commit (git pod-promote does), or remove the trailer",
     ),
     _r(
+        "GP224",
+        "download not removed",
+        "The bundle was queued, but its download could not be removed (a read-only folder, say); "
+        "nothing is lost, and running intake again says it is already queued.",
+        "remove the download by hand",
+        "warning",
+    ),
+    _r(
         "GP300",
         "diff does not parse",
         "patch.diff must be a unified diff as `git diff` writes it; this one is empty or broken "

@@ -50,12 +50,12 @@ class Outcome:
 def run(options: IntakeOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
     root = require_root(cwd)
     folder = _folder(options, root)
-    downloads, problems = scan(folder)
+    downloads, problems, keep = scan(folder)
     config, _ = load_config(root)
     placed = list(groups(downloads))
     outcomes = [_one(root, group, config, options.dry_run) for group in placed]
     if not options.dry_run:
-        _remove_sources(outcomes, placed, downloads)
+        problems += _remove_sources(outcomes, placed, downloads, keep)
     for item in unplaced(downloads, placed):
         problems.append(
             violation(
@@ -81,7 +81,15 @@ def _folder(options: IntakeOptions, root: Path) -> Path:
     folder = Path(given).expanduser()
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder", hint="name the folder your browser saves downloads in")
-    return folder.resolve()
+    folder = folder.resolve()
+    for inner in (".patches", ".logs", ".pods", ".git"):
+        record = (root / inner).resolve()
+        if folder == record or record in folder.parents:
+            raise UsageError(
+                f"{folder} is inside the repository's {inner}/: intake takes downloads, never the record",
+                hint="name the folder your browser saves downloads in",
+            )
+    return folder
 
 
 def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
@@ -96,7 +104,7 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
         return Outcome(
             group.patch_id, "refused", sources, (violation("GP219", exc.message, file=shown, hint=exc.hint),)
         )
-    target = root / QUEUE_DIR / group.patch_id
+    target = _taken(root, group.patch_id) or root / QUEUE_DIR / group.patch_id
     if target.exists() or target.is_symlink():
         if holds(target, chosen):
             return Outcome(group.patch_id, "already-queued", sources)
@@ -133,6 +141,14 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
     return Outcome(group.patch_id, "queued", sources, tuple(found))
 
 
+def _taken(root: Path, patch_id: str) -> Path | None:
+    """The queued folder already holding this id in any letter case (macOS and Windows fold them)."""
+    queue = root / QUEUE_DIR
+    folded = patch_id.casefold()
+    found = [p for p in queue.iterdir() if p.name.casefold() == folded] if queue.is_dir() else []
+    return found[0] if found else None
+
+
 def _chosen(root: Path, group: Group) -> dict[str, bytes]:
     """The four files to queue; whole files become patch.diff against the base the trace names."""
     chosen = {kind: group.files[kind][0].data for kind in ORDER if kind in group.files}
@@ -165,16 +181,30 @@ def _refusal(group: Group, shown: str) -> Violation | None:
     return None
 
 
-def _remove_sources(outcomes: list[Outcome], placed: list[Group], downloads: list[Download]) -> None:
-    """Remove the downloads of queued bundles; a zip only when every bundle file in it was queued."""
+def _remove_sources(
+    outcomes: list[Outcome], placed: list[Group], downloads: list[Download], keep: set[Path]
+) -> list[Violation]:
+    """Remove the downloads of queued bundles; a zip only when every member of it was queued."""
     done = {o.patch_id for o in outcomes if o.status in ("queued", "already-queued")}
     used = {id(d) for g in placed if g.patch_id in done for found in g.files.values() for d in found}
     by_source: dict[Path, list[Download]] = {}
     for item in downloads:
         by_source.setdefault(item.source, []).append(item)
+    problems = []
     for source, items in by_source.items():
-        if all(id(item) in used for item in items):
+        if source in keep or not all(id(item) in used for item in items):
+            continue
+        try:
             source.unlink(missing_ok=True)
+        except OSError as exc:  # a read-only downloads folder: the bundle is queued all the same
+            problems.append(
+                violation(
+                    "GP224",
+                    f"{source.name} is queued but could not be removed ({exc.strerror})",
+                    file=str(source),
+                )
+            )
+    return problems
 
 
 def _print(

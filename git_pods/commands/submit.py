@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
@@ -31,6 +32,7 @@ from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
 from git_pods.gitio.runner import Git, git_dir, require_root
+from git_pods.gitio.wholefiles import PLAIN_DIFF
 from git_pods.queueing import place
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
@@ -70,6 +72,8 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     head = _head(git)
     change = _diff_file(cwd, options.diff) if options.diff else _working_tree_diff(git, root, head)
     if not change.strip():
+        if options.diff:
+            raise UsageError(f"{options.diff}: the diff is empty")
         raise UsageError(
             "nothing to submit: the working tree has no changes outside .patches/ and .logs/",
             hint="make the change first, or pass --diff FILE",
@@ -84,21 +88,57 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
         raise UsageError(f"unknown pod {pod!r}", hint=f"pass --pod, one of: {', '.join(config.pods)}")
     if options.edit or (not options.summary and "summary" not in trace):
         trace, changelog = _edit(trace, changelog, options, pod, task)
-    patch_id = options.patch_id or _new_id(root)
+    _handoff_target(options, config, pod)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now)
-    target = root / QUEUE_DIR / patch_id
-    if target.exists() or (root / PATCHES_DIR / f"{patch_id}.diff").exists():
-        raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id for a fresh one")
-    place(target, files)
+    for _attempt in range(20):  # another submit may take the same second's id: take the next one
+        patch_id = options.patch_id or _new_id(root)
+        if patch_id.casefold() in _taken(root):
+            raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id for a fresh one")
+        files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now)
+        target = root / QUEUE_DIR / patch_id
+        try:
+            place(target, files)
+            break
+        except FileExistsError:
+            if options.patch_id:
+                raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id") from None
+    else:  # pragma: no cover - twenty submits in one second
+        raise UsageError("no free patch id this second; try again")
 
     def show(path: Path) -> str:
         return Path(os.path.relpath(path, cwd)).as_posix()
 
     found = check_bundle(in_folder(target, "queued"), config, show)
     code = worst_exit(found)
+    if code:  # never leave a bundle in the queue that is known to be refused
+        _discard(target)
     _print(out, json_mode, code, show(target), patch_id, head, found)
     return code
+
+
+def _discard(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+
+def _handoff_target(options: SubmitOptions, config: Config, pod: str) -> str:
+    """The pod the handoff goes to: --to, else the pod's first next pod; checked before writing."""
+    allowed = config.pods[pod].next
+    to = options.to or (allowed[0] if allowed else None)
+    if to is None:
+        raise UsageError(f"{pod} hands work to no pod in the config", hint="pass --to POD")
+    if to not in config.pods:
+        raise UsageError(f"--to {to}: unknown pod", hint=f"one of: {', '.join(config.pods)}")
+    if allowed and to not in allowed:
+        raise UsageError(f"{pod} may not hand off to {to}", hint=f"hand off to one of: {', '.join(allowed)}")
+    return to
+
+
+def _taken(root: Path) -> set[str]:
+    """Patch ids in the queue and the archive, case folded (macOS and Windows fold them)."""
+    queued = {p.name.casefold() for p in (root / QUEUE_DIR).glob("*")}
+    return queued | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
 
 
 def _head(git: Git) -> str | None:
@@ -121,15 +161,21 @@ def _working_tree_diff(git: Git, root: Path, head: str | None) -> bytes:
     """The working tree's changes (untracked files included, .patches/ and .logs/ left out) as
     one binary-safe diff against HEAD, made in a temporary index: the user's index is untouched."""
     folder = git_dir(root) or root / ".git"
+    index = Path(
+        git.run(["rev-parse", "--path-format=absolute", "--git-path", "index"]).stdout.decode().strip()
+    )
     with tempfile.TemporaryDirectory(prefix="pods-submit-", dir=folder) as scratch:
         env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
-        if head:
+        if (
+            index.is_file()
+        ):  # a copy keeps skip-worktree and assume-unchanged: what git status hides stays out
+            shutil.copyfile(index, env["GIT_INDEX_FILE"])
+        elif head:
             git.run(["read-tree", head], env=env)
         spec = ["--", ".", f":(exclude){PATCHES_DIR}", f":(exclude){LOGS_DIR}"]
         git.run(["add", "-A", *spec], env=env)
-        args = ["-c", "core.quotePath=false", "diff", "--cached", "--binary", "--no-color", "--no-ext-diff"]
         base = [head] if head else ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
-        return git.run([*args, *base], env=env).stdout
+        return git.run([*PLAIN_DIFF, *base], env=env).stdout
 
 
 def _document(cwd: Path, given: str | None, schema: str) -> dict[str, Any]:
@@ -163,8 +209,8 @@ def _holder(root: Path, task: str) -> str | None:
 def _new_id(root: Path) -> str:
     """The seeds' form, patch_YYYYmmdd_HHMMSS (UTC), made unique in the queue and archive."""
     stem = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
-    taken = {p.name.casefold() for p in (root / QUEUE_DIR).glob("*")} | {
-        p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")
+    taken = _taken(root) | {
+        p.name[len(".intake-") :].rsplit("-", 1)[0].casefold() for p in (root / QUEUE_DIR).glob(".intake-*-*")
     }
     candidate, n = stem, 1
     while candidate.casefold() in taken:
@@ -234,7 +280,8 @@ def _bundle(
     now: str,
 ) -> dict[str, bytes]:
     summary = str(options.summary or trace.get("summary") or "")
-    steps = list(options.steps) or list(trace.get("steps") or []) or [summary]
+    given = trace.get("steps") or []
+    steps = list(options.steps) or ([given] if isinstance(given, str) else list(given)) or [summary]
     made_trace: dict[str, Any] = {
         **trace,
         "patch_id": patch_id,
@@ -258,7 +305,7 @@ def _bundle(
     }
     trace_bytes = _dump(made_trace)
     changelog_bytes = _dump(made_changelog)
-    to = options.to or (config.pods[pod].next[0] if config.pods[pod].next else pod)
+    to = _handoff_target(options, config, pod)
     handoff: dict[str, Any] = {
         "from": pod,
         "to": to,
@@ -297,12 +344,15 @@ def _print(
             code,
             sorted(found, key=Violation.sort_key),
             patch_id=patch_id,
-            queued=shown,
+            queued=None if code else shown,
             base_commit=head,
         )
         return
-    out.write(f"queued {patch_id} in {shown} (base {head[:12] if head else 'none: the first commit'})\n")
+    base = head[:12] if head else "none: the first commit"
     for item in sorted(found, key=Violation.sort_key):
         out.write(item.format_text() + "\n")
-    if code == 0:
-        out.write("the change stays in your working tree; git pod-promote applies it on the task's branch\n")
+    if code:
+        out.write(f"not queued: {patch_id} would be refused (base {base}); fix the change or the options\n")
+        return
+    out.write(f"queued {patch_id} in {shown} (base {base})\n")
+    out.write("the change stays in your working tree; git pod-promote applies it on the task's branch\n")
