@@ -5,6 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from git_pods.bundle import QUEUE_DIR
+from git_pods.fsio import remove_tree
+
+
+def queued(root: Path) -> dict[str, Path]:
+    """The queue's entries by case-folded name (macOS and Windows fold `Patch_1` and `patch_1`)."""
+    folder = root / QUEUE_DIR
+    return {p.name.casefold(): p for p in folder.iterdir()} if folder.is_dir() else {}
+
 
 def holds(target: Path, chosen: dict[str, bytes]) -> bool:
     """Whether target holds exactly these files, byte for byte."""
@@ -19,9 +28,7 @@ def place(target: Path, chosen: dict[str, bytes]) -> None:
     for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted run
         owner = stale.name[len(f".intake-{target.name}-") :]
         if owner.isdigit() and not _alive(int(owner)):
-            for leftover in stale.iterdir():
-                leftover.unlink()
-            stale.rmdir()
+            remove_tree(stale)
     scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
     scratch.mkdir(parents=True)
     for kind, data in chosen.items():
@@ -34,9 +41,7 @@ def place(target: Path, chosen: dict[str, bytes]) -> None:
     try:
         os.rename(scratch, target)
     except OSError:
-        for leftover in scratch.iterdir():
-            leftover.unlink()
-        scratch.rmdir()
+        remove_tree(scratch)
         if target.exists():
             raise FileExistsError(target) from None
         raise

@@ -57,7 +57,7 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
 
 
 def _git_version(report: Report) -> None:
-    text = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False).stdout
+    text = Git(Path.cwd()).run(["--version"], check=False).stdout.decode("utf-8", "replace")
     match = re.search(r"(\d+)\.(\d+)", text)
     version = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
     if version < MIN_GIT:

@@ -19,8 +19,10 @@ from git_pods.checks.rules import violation
 from git_pods.checks.staged import CONFIG, archived_ids, changed_records, to_check
 from git_pods.checks.tree import check_tree
 from git_pods.config import Config, default_config, parse_config
-from git_pods.errors import GitFailed, UsageError
+from git_pods.errors import UsageError
+from git_pods.fsio import remove_tree
 from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch
+from git_pods.gitio.runner import Git
 from git_pods.gitio.staged import IndexEntry, Staged, TooLarge, add_mark, read_blobs, read_staged, write_tree
 from git_pods.ids import glob_match, is_patch_id
 from git_pods.violation import Violation, worst_exit
@@ -131,7 +133,7 @@ def _check_entries(
     if not entries:
         return []
     scratch = git_common / "pods" / f"staged-{os.getpid()}"
-    _remove(scratch)
+    remove_tree(scratch)
     try:
         for entry in entries:
             _materialize(scratch, entry, blobs.get(entry.sha))
@@ -144,23 +146,7 @@ def _check_entries(
 
         return check_tree(scratch, config, show).violations
     finally:
-        _remove(scratch)
-
-
-def _remove(folder: Path) -> None:
-    """Delete the scratch copy (not shutil.rmtree: importing shutil costs the hook 3 ms)."""
-    if not folder.is_dir() or folder.is_symlink():
-        return
-    for parent, dirs, files in os.walk(folder, topdown=False):
-        for name in files:
-            os.unlink(os.path.join(parent, name))
-        for name in dirs:
-            path = os.path.join(parent, name)
-            if os.path.islink(path):
-                os.unlink(path)
-            else:
-                os.rmdir(path)
-    os.rmdir(folder)
+        remove_tree(scratch)
 
 
 def _materialize(scratch: Path, entry: IndexEntry, data: bytes | None) -> None:
@@ -181,9 +167,7 @@ def _enforced(config: Config, cwd: Path) -> bool:
     policy = config.policy
     if not policy.enforce and not policy.warn:
         return True
-    done = subprocess.run(
-        ["git", "symbolic-ref", "-q", "--short", "HEAD"], cwd=cwd, capture_output=True, check=False
-    )
+    done = Git(cwd, inherit=True).run(["symbolic-ref", "-q", "--short", "HEAD"], check=False)
     branch = done.stdout.decode("utf-8", "surrogateescape").strip()
     if any(glob_match(g, branch) for g in policy.warn):
         return False
@@ -193,10 +177,7 @@ def _enforced(config: Config, cwd: Path) -> bool:
 def _trailers_text(cwd: Path, message_file: Path) -> str:
     if not message_file.is_file():
         raise UsageError(f"{message_file}: no such message file", hint="git passes the commit message file")
-    args = ["git", "interpret-trailers", "--parse", str(message_file)]
-    done = subprocess.run(args, cwd=cwd, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise GitFailed(args, done.returncode, done.stderr.decode("utf-8", "replace"))
+    done = Git(cwd, inherit=True).run(["interpret-trailers", "--parse", str(message_file)])
     return done.stdout.decode("utf-8", "replace")
 
 

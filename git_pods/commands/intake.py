@@ -21,7 +21,7 @@ from git_pods.gitio.runner import Git, require_root
 from git_pods.gitio.wholefiles import diff_from_files
 from git_pods.ids import is_patch_id
 from git_pods.intake import Download, Group, groups, scan, unplaced
-from git_pods.queueing import holds, place
+from git_pods.queueing import holds, place, queued
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
 from git_pods.yamlsafe import YamlProblems, load
@@ -104,7 +104,7 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
         return Outcome(
             group.patch_id, "refused", sources, (violation("GP219", exc.message, file=shown, hint=exc.hint),)
         )
-    target = _taken(root, group.patch_id) or root / QUEUE_DIR / group.patch_id
+    target = queued(root).get(group.patch_id.casefold()) or root / QUEUE_DIR / group.patch_id
     if target.exists() or target.is_symlink():
         if holds(target, chosen):
             return Outcome(group.patch_id, "already-queued", sources)
@@ -139,14 +139,6 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
 
     found = check_bundle(in_folder(target, "queued"), config, show)
     return Outcome(group.patch_id, "queued", sources, tuple(found))
-
-
-def _taken(root: Path, patch_id: str) -> Path | None:
-    """The queued folder already holding this id in any letter case (macOS and Windows fold them)."""
-    queue = root / QUEUE_DIR
-    folded = patch_id.casefold()
-    found = [p for p in queue.iterdir() if p.name.casefold() == folded] if queue.is_dir() else []
-    return found[0] if found else None
 
 
 def _chosen(root: Path, group: Group) -> dict[str, bytes]:

@@ -31,9 +31,10 @@ from git_pods.checks.bundle_rules import check_bundle
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
+from git_pods.fsio import remove_tree
 from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.gitio.wholefiles import PLAIN_DIFF
-from git_pods.queueing import place
+from git_pods.queueing import place, queued
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
 from git_pods.yamlsafe import YamlProblems, load
@@ -111,15 +112,9 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     found = check_bundle(in_folder(target, "queued"), config, show)
     code = worst_exit(found)
     if code:  # never leave a bundle in the queue that is known to be refused
-        _discard(target)
+        remove_tree(target)
     _print(out, json_mode, code, show(target), patch_id, head, found)
     return code
-
-
-def _discard(folder: Path) -> None:
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
 
 
 def _handoff_target(options: SubmitOptions, config: Config, pod: str) -> str:
@@ -137,8 +132,7 @@ def _handoff_target(options: SubmitOptions, config: Config, pod: str) -> str:
 
 def _taken(root: Path) -> set[str]:
     """Patch ids in the queue and the archive, case folded (macOS and Windows fold them)."""
-    queued = {p.name.casefold() for p in (root / QUEUE_DIR).glob("*")}
-    return queued | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
+    return set(queued(root)) | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
 
 
 def _head(git: Git) -> str | None:

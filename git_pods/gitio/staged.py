@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from git_pods.errors import GitFailed, NotARepo
+from git_pods.fsio import write_atomic
 from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch, start
 from git_pods.record import record
 
@@ -187,10 +188,7 @@ def add_mark(git_common: Path, tree: str, hook_id: str, status: str) -> Path:
     finally:
         os.close(fd)
     if size > _MARKS_KEPT * 2 * len(line):
-        lines = path.read_bytes().splitlines(keepends=True)[-_MARKS_KEPT:]
-        fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        fresh.write_bytes(b"".join(lines))
-        os.replace(fresh, path)
+        write_atomic(path, b"".join(path.read_bytes().splitlines(keepends=True)[-_MARKS_KEPT:]))
     return path
 
 

@@ -7,7 +7,6 @@ and layout stay as they were; the result is parsed again before anything is writ
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from git_pods import __version__
+from git_pods.fsio import write_atomic
 from git_pods.gitio.runner import clean_env
 from git_pods.install.native import FRAMEWORK_MARK
 from git_pods.install.steps import Step
@@ -213,6 +213,4 @@ def default_rev() -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fresh.write_text(text, encoding="utf-8", newline="")
-    os.replace(fresh, path)
+    write_atomic(path, text.encode("utf-8"))

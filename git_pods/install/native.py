@@ -12,6 +12,7 @@ import re
 import stat
 from pathlib import Path
 
+from git_pods.fsio import write_atomic
 from git_pods.install.steps import Step
 from git_pods.record import record
 
@@ -87,10 +88,7 @@ def inspect(folder: Path, name: str) -> HookFile:
 
 
 def _write(path: Path, text: str) -> None:
-    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fresh.write_text(text, encoding="utf-8", newline="\n")
-    fresh.chmod(0o755)
-    os.replace(fresh, path)
+    write_atomic(path, text.encode("utf-8"), 0o755)
 
 
 def install(folder: Path, name: str, python: str) -> Step:

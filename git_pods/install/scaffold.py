@@ -6,11 +6,10 @@ Files are written only where nothing is; each written file's digest is recorded,
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-from git_pods.bundle import QUEUE_DIR
+from git_pods.bundle import QUEUE_DIR, sha256_file
 from git_pods.config import CONFIG_PATH, Config, default_config_text
 from git_pods.install.steps import Step
 
@@ -32,10 +31,6 @@ def prompt_template(pod_id: str, description: str) -> bytes:
         return specific.read_bytes()
     intro = f"POD: {pod_id}\n" + (f"ROLE: {description}\n" if description else "") + "\n"
     return intro.encode("utf-8") + (folder / "generic_pod.txt").read_bytes()
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def inside(root: Path, relative: str) -> Path | None:
@@ -76,7 +71,7 @@ def write_files(root: Path, config: Config) -> tuple[list[Step], dict[str, str]]
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "xb") as handle:  # never over a file that appeared meanwhile
             handle.write(data)
-        written[relative] = digest(data)
+        written[relative] = sha256_file(data)
         steps.append(Step("file", relative, "created", about))
     return steps, written
 
@@ -130,7 +125,7 @@ def remove_files(root: Path, written: dict[str, str], tracked: set[str]) -> list
                 Step("file", relative, "kept", "tracked by git (staged or committed); remove it with git rm")
             )
             continue
-        if digest(path.read_bytes()) != known:
+        if sha256_file(path.read_bytes()) != known:
             steps.append(Step("file", relative, "kept", "changed since git pod-init wrote it"))
             continue
         path.unlink()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from git_pods.fsio import write_atomic
 
 STATE_FILE = "pods/install.json"
 
@@ -26,9 +27,7 @@ def save(git_common: Path, data: dict[str, Any]) -> None:
     if load(git_common) == data:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fresh.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(fresh, path)
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def clear(git_common: Path) -> None:
