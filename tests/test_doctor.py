@@ -279,3 +279,11 @@ def test_json_has_the_contract_shape(repo: Path) -> None:
         assert item["severity"] in ("error", "warning")
         assert item["message"]
     assert [v["rule"] for v in document["violations"]] == ["GP604", "GP606"]
+
+
+def test_a_framework_repository_without_the_git_pods_hooks(repo: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    result = cli(repo, "doctor")
+    assert result.code == 1
+    assert ".pre-commit-config.yaml: GP611" in result.out
+    assert "pod-bundle, pod-commit-msg" in result.out
