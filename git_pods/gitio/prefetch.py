@@ -45,12 +45,20 @@ def amending() -> bool:
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             stat = Path(f"/proc/{pid}/stat").read_bytes()
-        except OSError:
-            return False
+        except OSError:  # no /proc (macOS, BSD): ask ps about the parent only
+            return pid == os.getppid() and _ps_amend(pid)
         if os.path.basename(argv[0]) in (b"git", b"git.exe") and b"commit" in argv:
             return any(len(a) >= 4 and b"--amend".startswith(a) for a in argv)
         pid = int(stat.rsplit(b")", 1)[1].split()[1])
     return False
+
+
+def _ps_amend(pid: int) -> bool:
+    try:
+        done = subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True, check=False)
+    except OSError:
+        return False
+    return any(len(a) >= 4 and b"--amend".startswith(a) for a in done.stdout.split())
 
 
 class Prefetch:
