@@ -37,11 +37,12 @@ _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34,
 class DiffSyntaxError(Exception):
     """The text is not a diff git could apply; `line` is where reading stopped."""
 
-    def __init__(self, message: str, line: int | None, crlf: bool = False) -> None:
+    def __init__(self, message: str, line: int | None, crlf: bool = False, counts: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.crlf = crlf
+        self.counts = counts  # wrong hunk counts: `git apply --recount` would read it
 
 
 @record(frozen=False)
@@ -64,6 +65,7 @@ class FileChange:
     binary_data: bool = False
     added: list[str] = field(default_factory=list)
     hunks: int = 0
+    hunk_starts: list[int] = field(default_factory=list)  # each hunk's first old line, for messages
     raw: list[str] = field(default_factory=list)
 
     def name(self, written: str) -> str | None:
@@ -167,8 +169,11 @@ def _git_header(change: FileChange, rest: str) -> None:
     change.git_new = change.name(new) if new else None
 
 
-def scan(text: str) -> list[FileChange]:
-    """Every file change in the diff; DiffSyntaxError at the first line that breaks the format."""
+def scan(text: str, recount: bool = False) -> list[FileChange]:
+    """Every file change in the diff; DiffSyntaxError at the first line that breaks the format.
+
+    With recount, a hunk runs to the last line that can belong to it, whatever its @@ header
+    says (what `git apply --recount` does)."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -199,7 +204,7 @@ def scan(text: str) -> list[FileChange]:
                 raise DiffSyntaxError("a '--- ' line is not followed by '+++ '", number + 1)
             current.minus = current.name(line[4:])
             current.plus = current.name(lines[i + 1][4:])
-            i = _hunks(lines, i + 2, current)
+            i = (_recounted if recount else _hunks)(lines, i + 2, current)
             in_header = False
         elif in_header and current is not None and line.startswith("Binary files "):
             current.binary = True
@@ -267,9 +272,10 @@ def _hunks(lines: list[str], i: int, change: FileChange) -> int:
         new = int(header.group(4)) if header.group(4) is not None else 1
         i += 1
         change.hunks += 1
+        change.hunk_starts.append(int(header.group(1)))
         while old > 0 or new > 0:
             if i >= len(lines):
-                raise DiffSyntaxError(_short(start, old, new), start)
+                raise DiffSyntaxError(_short(start, old, new), start, counts=True)
             body = lines[i]
             tag = body[:1]
             if tag in (" ", ""):
@@ -281,12 +287,13 @@ def _hunks(lines: list[str], i: int, change: FileChange) -> int:
                 if collect:
                     change.added.append(body[1:])
             elif tag != "\\":
-                raise DiffSyntaxError(_short(start, old, new), i + 1)
+                raise DiffSyntaxError(_short(start, old, new), i + 1, counts=True)
             if old < 0 or new < 0:
                 raise DiffSyntaxError(
                     f"the hunk starting at line {start} has more lines than its @@ header "
                     "says (wrong hunk counts)",
                     i + 1,
+                    counts=True,
                 )
             i += 1
         while i < len(lines) and lines[i].startswith("\\"):
@@ -297,7 +304,30 @@ def _hunks(lines: list[str], i: int, change: FileChange) -> int:
         raise DiffSyntaxError(
             f"line {i + 1} continues the hunk past the line count its @@ header says (wrong hunk counts)",
             i + 1,
+            counts=True,
         )
+    return i
+
+
+def _recounted(lines: list[str], i: int, change: FileChange) -> int:
+    """Hunks read by their lines, not their counts: a hunk ends at the first line that is not
+    context, '+', '-' or '\\', or at the next file's header."""
+    while i < len(lines) and lines[i].startswith("@@"):
+        header = _HUNK.match(lines[i])
+        if header is None:
+            raise DiffSyntaxError(f"malformed hunk header {lines[i][:40]!r}", i + 1)
+        change.hunks += 1
+        change.hunk_starts.append(int(header.group(1)))
+        i += 1
+        while i < len(lines) and lines[i][:1] in (" ", "+", "-", "\\"):
+            body = lines[i]
+            if body.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
+                break
+            if body.startswith("+") and change.is_symlink:
+                change.added.append(body[1:])
+            i += 1
+    if change.hunks == 0:
+        raise DiffSyntaxError("a ---/+++ file header with no hunk after it", i + 1)
     return i
 
 

@@ -87,8 +87,8 @@ def test_format_patch_mail_around_the_diff_passes(repo: Path) -> None:
 BROKEN = [
     ("empty", "  \n", "GP300", None),
     ("not a diff", "hello world\n", "GP300", None),
-    ("hunk too short", "--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n+b\n", "GP300", 3),
-    ("hunk too long", "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n+c\n", "GP300", 6),
+    ("hunk too short", "--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n+b\n", "GP310", 3),
+    ("hunk too long", "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n+c\n", "GP310", 6),
     ("orphan hunk", "@@ -1 +1 @@\n-a\n+b\n", "GP300", 1),
     ("header without hunk", "diff --git a/x b/x\n--- a/x\n+++ b/x\n", "GP300", 4),
     ("crlf download", DIFF.replace("\n", "\r\n"), "GP308", 1),

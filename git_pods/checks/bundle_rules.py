@@ -19,7 +19,7 @@ from git_pods.bundle import (
 )
 from git_pods.bundle import handoffs as read_handoffs
 from git_pods.checks.artifact import Checked, check_file, read
-from git_pods.checks.diff_rules import check_diff, path_rules
+from git_pods.checks.diff_rules import check_diff, path_rules, secrets_in
 from git_pods.checks.rules import violation
 from git_pods.config import Config, PodSpec
 from git_pods.violation import Violation
@@ -39,15 +39,18 @@ class _At(Protocol):
     ) -> Violation: ...
 
 
-def check_bundle(bundle: BundleFiles, config: Config, show: Show) -> list[Violation]:
-    """Everything wrong with one bundle, each problem once, at its file and line."""
+def check_bundle(bundle: BundleFiles, config: Config, show: Show, recount: bool = False) -> list[Violation]:
+    """Everything wrong with one bundle, each problem once, at its file and line (recount: hunks
+    are read by their lines, as `git apply --recount` reads them)."""
     out = _completeness(bundle, show)
     checked = {
         name: check_file(path, show(path), LOG_SCHEMAS[name], config.yaml_max_bytes)
         for name, path in bundle.logs.items()
     }
-    for result in checked.values():
+    for name, result in checked.items():
         out.extend(result.violations)
+        if result.raw is not None:
+            out.extend(secrets_in(result.raw.decode("utf-8", "replace"), show(bundle.logs[name])))
     trace = checked.get(TRACE)
     pod = None
     if trace is not None and trace.doc is not None:  # judge the policy even when other fields are wrong
@@ -59,7 +62,7 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show) -> list[Violat
             out.append(raw)
         else:
             contents[DIFF] = raw
-            out.extend(check_diff(raw, show(bundle.diff), config, pod))
+            out.extend(check_diff(raw, show(bundle.diff), config, pod, recount))
     if bundle.files_dir is not None:
         out.extend(_whole_files(bundle, config, pod, show))
     out.extend(_agreement(bundle, checked, contents, config))

@@ -8,6 +8,8 @@ from git_pods.checks.rules import violation
 from git_pods.config import Config, PodSpec
 from git_pods.diffscan import DiffSyntaxError, FileChange, scan
 from git_pods.ids import glob_match
+from git_pods.secrets import find as find_secrets
+from git_pods.secrets import secret_name
 from git_pods.violation import Violation
 
 ARCHIVE_PREFIXES = (".patches/", ".logs/")
@@ -68,21 +70,31 @@ def check_diff(
     shown: str,
     config: Config,
     pod: PodSpec | None = None,
+    recount: bool = False,
 ) -> list[Violation]:
     """Every safety and policy problem in a diff; with pod=None no pod's allow-list applies, but
-    protected policy files are still refused."""
+    protected policy files are still refused. recount reads hunks by their lines (--recount)."""
     if not raw.strip():
         return [violation("GP300", "the diff is empty", file=shown)]
     text = raw.decode("utf-8", "surrogateescape")
     try:
-        changes = scan(text)
+        changes = scan(text, recount)
     except DiffSyntaxError as exc:
-        rule = "GP308" if exc.crlf else "GP300"
+        rule = "GP308" if exc.crlf else "GP310" if exc.counts else "GP300"
         return [violation(rule, exc.message, file=shown, line=exc.line)]
     out: list[Violation] = []
     for change in changes:
         out.extend(_check_change(change, shown, config, pod))
+    out.extend(secrets_in(text, shown, added_only=True))
     return out
+
+
+def secrets_in(text: str, shown: str, added_only: bool = False) -> list[Violation]:
+    """GP309 for each likely secret in text (a diff's added lines, or a whole log)."""
+    return [
+        violation("GP309", f"this line holds what looks like {found.kind}", file=shown, line=found.line)
+        for found in find_secrets(text, added_only)
+    ]
 
 
 def _check_change(
@@ -104,6 +116,9 @@ def _check_change(
         out.append(at("GP306", f"'--- {change.minus}' differs from the header's a/{change.git_old}"))
     if change.git_new is not None and change.plus is not None and change.plus != change.git_new:
         out.append(at("GP306", f"'+++ {change.plus}' differs from the header's b/{change.git_new}"))
+    target = change.target
+    if target is not None and secret_name(target):
+        out.append(at("GP309", f"the change adds or edits {target}, a file that usually holds secrets"))
     if GITLINK in change.modes:
         out.append(at("GP305", f"{change.target or change.git_old} is a submodule (mode 160000)"))
     if change.binary and not change.binary_data:

@@ -407,6 +407,57 @@ _RULES = [
         "download the diff again as-is, or convert it back with dos2unix",
     ),
     _r(
+        "GP309",
+        "likely secret",
+        "The change or its logs hold what looks like a secret (a private key, a cloud, forge or "
+        "chat token, a webhook URL, a password in a URL), or add a file whose name marks it as "
+        "one (.env, id_rsa, *.pem, *.key). A secret committed once stays in every clone, so it is "
+        "refused before it reaches history.",
+        "remove the secret and rotate it if it was real; for a deliberate fake (a test fixture), "
+        "put `pods:allow-secret` in a comment on that line",
+    ),
+    _r(
+        "GP310",
+        "wrong hunk counts",
+        "A hunk's @@ header says how many old and new lines follow; here the lines do not match "
+        "the counts (models writing diffs by hand get them wrong, and a truncated download ends "
+        "a hunk early). git will not apply it as written. `git pod-promote --recount` counts the "
+        "lines instead, which also accepts a truncated hunk: review the result.",
+        "regenerate the diff with `git diff`, send whole files under files/, or promote with --recount",
+    ),
+    _r(
+        "GP400",
+        "patch does not apply",
+        "The bundle's diff does not apply to the target branch's tip: a file it changes was "
+        "changed since the pod read it, is missing, or already exists. The bundle stays in the "
+        "queue (exit 4); the message names the file, the hunk and the context git looked for.",
+        "ask the pod for a diff against the branch's tip, or retry with git pod-promote --3way "
+        "(a three-way merge using the blobs the diff names) or --recount (wrong hunk counts)",
+    ),
+    _r(
+        "GP401",
+        "patch id already promoted with other content",
+        "A bundle with this patch id is already promoted on the target branch, and its files "
+        "differ from the queued ones. Promoted records never change, so the queued bundle is "
+        "refused rather than committed twice under one id.",
+        "give the new bundle a new patch id; its trace may say supersedes: <old id>",
+    ),
+    _r(
+        "GP402",
+        "no usable target branch",
+        "The branch the bundle would be promoted onto cannot be used: the task id does not make a "
+        "valid branch name, the branch is checked out with uncommitted changes or in another "
+        "worktree, or a merge or rebase is in progress there. The bundle stays in the queue.",
+        "commit or stash the changes (or finish the merge), or promote with --onto BRANCH",
+    ),
+    _r(
+        "GP403",
+        "whole files not turned into a diff",
+        "The queued bundle carries whole files under files/ instead of patch.diff. git pod-intake "
+        "and git pod-submit turn them into a diff against the base commit; promote applies diffs.",
+        "move the folder out of the queue and run git pod-intake on it",
+    ),
+    _r(
         "GP500",
         "promoted record changed",
         "Promoted records never change: once .patches/<ID>.diff and .logs/<ID>/ are committed they "

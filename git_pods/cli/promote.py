@@ -1,53 +1,93 @@
-"""git-pod-promote: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-promote: the typer shell for `git pod-promote` (queued bundles become commits)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import promote as command
 
 app = _shell.new_app()
 
 HELP = """Turn queued bundles into commits with trailers.
 
-Validates each bundle, applies its diff in a temporary index and commits code,
-.patches/<ID>.diff and .logs/<ID>/ as one commit on pods/<task> (or --onto BRANCH), never
-touching the working tree or index.
+Each bundle in .patches/queue/ is validated with the policy at the target branch's tip
+(schemas, ids, handoff digests, path policy, hostile diffs, secrets), its diff is applied in a
+temporary index, and code + .patches/<ID>.diff + .logs/<ID>/ are committed as one commit with
+the Pod, Task, Patch-Id, Pod-Bundle and Assisted-by trailers, on the task's branch pods/<task>
+(created at the task ledger's base commit, else HEAD) or on --onto BRANCH. Your working tree
+and index are never touched, unless the target branch is checked out: then it must be clean,
+and it is brought up to the new commit. All branches and the notes (a `promoted` event per
+commit) move in one transaction, then the bundles leave the queue.
 
-Not implemented yet in this release: it exits 2 and changes nothing."""
+A bundle that breaks a rule moves to .patches/rejected/<ID>/ with reason.yaml (exit 1); a diff
+that does not apply stays queued and the output names the file, hunk and expected lines
+(exit 4); the other bundles go on, and the exit code is the largest. One promote runs at a
+time (exit 3 when another holds the lock, unless --wait); if a promote is killed, running it
+again finishes the work without committing anything twice."""
 
 EXAMPLES = """Examples:
 
 \b
   git pod-promote --all
-  git pod-promote patch_20250419_123456 --onto main --dry-run"""
+  git pod-promote patch_20250419_123456 --dry-run
+  git pod-promote patch_20250419_123456 --onto main --signoff
+  git pod-promote --all --3way --json"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
 def promote(
     ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="ID", show_default=False, help="Patch ids to promote."),
+        typer.Argument(metavar="ID", show_default=False, help="Patch ids to promote (in queue order)."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Promote every queued bundle, in queue order.")] = False,
     onto: Annotated[
         str | None,
-        typer.Option("--onto", metavar="BRANCH", help="Commit on top of this branch.", show_default=False),
+        typer.Option(
+            "--onto",
+            metavar="BRANCH",
+            help="Commit on top of BRANCH (created from HEAD if missing) instead of pods/<task>.",
+            show_default=False,
+        ),
     ] = None,
-    push: Annotated[bool, typer.Option("--push", help="Push the branch and the notes.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything, commit nothing.")] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", help="Wait for another promote's lock instead of failing.")
+    push: Annotated[
+        bool, typer.Option("--push", help="Push the branch and the notes (not implemented yet).")
     ] = False,
-    signoff: Annotated[bool, typer.Option("--signoff", help="Add your Signed-off-by.")] = False,
-    three_way: Annotated[bool, typer.Option("--3way", help="Fall back to a three-way merge.")] = False,
-    recount: Annotated[bool, typer.Option("--recount", help="Ignore wrong hunk counts (opt-in).")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and build everything, change nothing.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another promote's lock instead of exiting 3.")
+    ] = False,
+    signoff: Annotated[
+        bool, typer.Option("--signoff", help="Add a Signed-off-by trailer for you, the promoting human.")
+    ] = False,
+    three_way: Annotated[
+        bool, typer.Option("--3way", help="Fall back to a three-way merge when a diff does not apply.")
+    ] = False,
+    recount: Annotated[
+        bool,
+        typer.Option("--recount", help="Ignore wrong hunk counts (opt-in: also accepts a truncated diff)."),
+    ] = False,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("promote"))
+    options = command.PromoteOptions(
+        ids=tuple(ids or ()),
+        all=all_,
+        onto=onto,
+        dry_run=dry_run,
+        wait=wait,
+        three_way=three_way,
+        recount=recount,
+        signoff=signoff,
+        push=push,
+    )
+    raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, json_mode))
 
 
 def main() -> NoReturn:

@@ -1,0 +1,51 @@
+"""Many objects read in one `git cat-file --batch`: commits, trees and blobs by any name git takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from git_pods.gitio.runner import Git
+from git_pods.record import record
+
+
+@record
+class Obj:
+    """One object: its id, type (commit, tree, blob, tag) and content."""
+
+    sha: str
+    kind: str
+    data: bytes
+
+
+def read_objects(git: Git, specs: Iterable[str]) -> dict[str, Obj | None]:
+    """Objects by name (`REV`, `REV:path`, a blob id); a name git cannot resolve maps to None."""
+    wanted = list(dict.fromkeys(specs))
+    if not wanted:
+        return {}
+    for spec in wanted:
+        if "\n" in spec:
+            raise ValueError(f"an object name cannot hold a newline: {spec!r}")
+    request = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
+    raw = git.run(["cat-file", "--batch"], input=request).stdout
+    found: dict[str, Obj | None] = {}
+    at = 0
+    for spec in wanted:
+        end = raw.index(b"\n", at)
+        header = raw[at:end]
+        at = end + 1
+        parts = header.rsplit(b" ", 2)
+        if header.endswith((b" missing", b" ambiguous")) or len(parts) != 3 or not parts[2].isdigit():
+            found[spec] = None
+            continue
+        size = int(parts[2])
+        found[spec] = Obj(parts[0].decode("ascii"), parts[1].decode("ascii"), raw[at : at + size])
+        at += size + 1
+    return found
+
+
+def commit_tree(data: bytes) -> str:
+    """The tree id a commit object names (its first header line)."""
+    first = data.split(b"\n", 1)[0]
+    if not first.startswith(b"tree "):
+        raise ValueError("not a commit object")
+    return first[5:].decode("ascii")

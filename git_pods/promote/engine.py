@@ -1,0 +1,498 @@
+"""The promote transaction: read the targets in batched calls, judge and build every bundle in a
+temporary index, then publish all commits and notes at once and only then empty the queue.
+
+Order of steps (each safe to be killed after): build (nothing visible) → journal → one ref
+transaction (branches + notes) → working tree brought up → queue emptied → journal removed.
+A rerun reads the journal and finishes, or forgets it when the refs never moved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from git_pods.bundle import (
+    CHANGELOG,
+    DIFF,
+    DIGESTED,
+    HANDOFF,
+    PATCHES_DIR,
+    QUEUE_DIR,
+    TRACE,
+    bundle_digest,
+    in_folder,
+)
+from git_pods.checks.bundle_rules import check_bundle
+from git_pods.checks.diff_rules import in_archive, path_rules, unsafe_reason
+from git_pods.checks.rules import violation
+from git_pods.checks.trailers import Expected, expected_for
+from git_pods.config import CONFIG_PATH, Config, default_config, parse_config
+from git_pods.gitio.objects import Obj, read_objects
+from git_pods.gitio.runner import Git
+from git_pods.promote.build import (
+    EMPTY_TREE,
+    NotApplied,
+    TempIndex,
+    TreeChange,
+    archive_paths,
+    commit_message,
+    diagnose,
+    new_file_patch,
+    tree_changes,
+)
+from git_pods.promote.plan import Candidate, branch_problem, target_branch
+from git_pods.promote.publish import Built, Ident, Target
+from git_pods.record import field, record
+from git_pods.violation import Violation
+from git_pods.yamlsafe import YamlProblems, load
+
+Status = Literal["promoted", "already", "rejected", "not-applied", "blocked"]
+EXIT = {"promoted": 0, "already": 0, "rejected": 1, "not-applied": 4, "blocked": 3}
+
+
+@record(frozen=False)
+class Outcome:
+    """What happened to one bundle."""
+
+    patch_id: str
+    status: Status
+    branch: str | None = None
+    commit: str | None = None
+    violations: list[Violation] = field(default_factory=list)
+    added: int = 0
+    deleted: int = 0
+    files: int = 0
+    exit: int = 0
+    failure: NotApplied | None = None
+    attach: str | None = None  # the commit a rejected event is noted on
+    pod: str | None = None
+    task: str | None = None
+    digest: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.exit:
+            self.exit = EXIT[self.status]
+
+
+@record
+class Options:
+    """What the promote was asked to do."""
+
+    onto: str | None = None
+    dry_run: bool = False
+    three_way: bool = False
+    recount: bool = False
+    signoff: bool = False
+
+    @property
+    def apply_flags(self) -> list[str]:
+        return [f for f, on in (("--3way", self.three_way), ("--recount", self.recount)) if on]
+
+
+@record
+class Repo:
+    """The repository as read once at the start."""
+
+    root: Path
+    head: str | None  # HEAD's commit (None on an unborn branch)
+    head_ref: str | None  # refs/heads/<branch> when HEAD is on a branch
+    notes_ref: str
+    notes_tip: str | None
+    by: str
+    ident: Ident
+    objects: Path  # the object store (--dry-run writes into a private one beside it)
+
+
+Show = Callable[[Path], str]
+
+
+def resolve_targets(
+    git: Git, repo: Repo, candidates: Sequence[Candidate], onto: str | None
+) -> tuple[dict[str, Target], dict[str, str], list[Outcome], list[Candidate]]:
+    """The branches the candidates go to and where each starts: (targets, branch by patch id,
+    candidates with no usable branch name, candidates whose trace names no task)."""
+    branch_of: dict[str, str] = {}
+    blocked: list[Outcome] = []
+    taskless: list[Candidate] = []
+    for candidate in candidates:
+        branch = target_branch(candidate, onto)
+        if branch is None:
+            taskless.append(candidate)
+            continue
+        problem = branch_problem(branch)
+        if problem:
+            blocked.append(
+                Outcome(
+                    candidate.patch_id,
+                    "blocked",
+                    branch=branch,
+                    exit=2,
+                    violations=[
+                        violation(
+                            "GP402",
+                            f"task {candidate.task!r} makes no valid branch: {problem}",
+                            file=f"{QUEUE_DIR}/{candidate.patch_id}/{TRACE}",
+                            hint="promote it with --onto BRANCH",
+                        )
+                    ],
+                )
+            )
+            continue
+        branch_of[candidate.patch_id] = branch
+    names = sorted(set(branch_of.values()))
+    tasks = sorted({c.task for c in candidates if c.task and c.patch_id in branch_of})
+    specs = [f"refs/heads/{b}" for b in names]
+    ledgers = {t: f"{repo.head}:.pods/tasks/{t}.yaml" for t in tasks} if repo.head and onto is None else {}
+    found = read_objects(git, [*specs, *ledgers.values()])
+    ledger_bases = {t: b for t, spec in ledgers.items() if (b := _ledger_base(found.get(spec)))}
+    checked = read_objects(git, [f"{b}^{{commit}}" for b in ledger_bases.values()])
+    targets: dict[str, Target] = {}
+    for name in names:
+        tip = found.get(f"refs/heads/{name}")
+        if tip is not None and tip.kind == "commit":
+            targets[name] = Target(name, tip.sha, tip.sha)
+            continue
+        base = repo.head
+        ledger_base = ledger_bases.get(name[len("pods/") :]) if onto is None else None
+        commit = checked.get(f"{ledger_base}^{{commit}}") if ledger_base else None
+        if commit is not None:
+            base = commit.sha
+        targets[name] = Target(name, None, base)
+    for target in targets.values():
+        target.checked_out = repo.head_ref == target.ref
+    return targets, branch_of, blocked, taskless
+
+
+def _ledger_base(ledger: Obj | None) -> str | None:
+    if ledger is None:
+        return None
+    try:
+        data = load(ledger.data, "ledger").data
+    except YamlProblems:
+        return None
+    base = data.get("base_commit") if isinstance(data, dict) else None
+    return base if isinstance(base, str) and 4 <= len(base) <= 64 and base.isalnum() else None
+
+
+def target_config(raw: bytes | None, branch: str) -> tuple[Config, list[Violation]]:
+    """The policy at the target's tip (never the change's own), the default when it has none."""
+    if raw is None:
+        return default_config(), []
+    config, _found = parse_config(raw, f"{branch}:{CONFIG_PATH}")
+    if config is None:
+        return default_config(), [
+            violation(
+                "GP602",
+                f"{branch}'s config is invalid; its bundles are judged by the built-in default config",
+                file=CONFIG_PATH,
+            )
+        ]
+    return config, []
+
+
+class Builder:
+    """Judges and builds one target's bundles, in queue order, in one temporary index."""
+
+    def __init__(
+        self,
+        git: Git,
+        repo: Repo,
+        target: Target,
+        config: Config,
+        index: TempIndex,
+        options: Options,
+        show: Show,
+        base_tree: str | None,
+        archived: dict[str, Obj | None],
+    ) -> None:
+        self.git = git
+        self.repo = repo
+        self.target = target
+        self.config = config
+        self.index = index
+        self.options = options
+        self.show = show
+        self.base_tree = base_tree
+        self.archived = archived
+        self.trees: list[tuple[Candidate, str, tuple[int, int, int]]] = []
+        self.warnings: list[Violation] = []
+
+    def build(self, candidates: Sequence[Candidate]) -> list[Outcome]:
+        """Outcomes for the candidates that did not make it; the rest are in self.trees."""
+        self.index.read(self.base_tree)
+        last = self.base_tree
+        out: list[Outcome] = []
+        for candidate in candidates:
+            refused = self._judge(candidate)
+            if refused is not None:
+                out.append(refused)
+                continue
+            patch = _with_archive(candidate)
+            result = self.index.apply(patch, self.options.apply_flags)
+            if isinstance(result, str):
+                if self.options.three_way:
+                    self.index.read(last)  # a failed --3way leaves conflict stages behind
+                verbose = self.index.check(candidate.files[DIFF], self.options.apply_flags)
+                failure = diagnose(result, verbose, candidate.files[DIFF])
+                out.append(self._not_applied(candidate, failure))
+                continue
+            last = self.index.write_tree()
+            self.trees.append((candidate, last, result))
+        return out
+
+    def _judge(self, candidate: Candidate) -> Outcome | None:
+        """The bundle's own rules, with the target's policy; None when it may be applied."""
+        here = self.archived.get(f"{PATCHES_DIR}/{candidate.patch_id}.diff")
+        if here is not None:
+            return self._already(candidate)
+        bundle = in_folder(candidate.folder, "queued")
+        found = [
+            v
+            for v in check_bundle(bundle, self.config, self.show, self.options.recount)
+            if v.severity == "error"
+        ]
+        if bundle.diff is None and bundle.files_dir is not None and not found:
+            return Outcome(
+                candidate.patch_id,
+                "blocked",
+                branch=self.target.branch,
+                exit=2,
+                violations=[
+                    violation(
+                        "GP403",
+                        "the bundle holds whole files (files/), not yet a diff",
+                        file=self.show(bundle.files_dir),
+                        hint="move the folder out of the queue and run git pod-intake on it: "
+                        f"mv {QUEUE_DIR}/{candidate.patch_id} /tmp/ && "
+                        f"git pod-intake /tmp/{candidate.patch_id}",
+                    )
+                ],
+            )
+        if found and all(v.rule == "GP310" for v in found):
+            failure = NotApplied(found[0].message, line=found[0].line)
+            outcome = self._not_applied(candidate, failure)
+            outcome.violations = found
+            return outcome
+        if found:
+            return self.rejected(candidate, found)
+        if any(name not in candidate.files for name in DIGESTED):  # unreadable though present
+            return self.rejected(
+                candidate,
+                [violation("GP200", "a bundle file could not be read", file=self.show(candidate.folder))],
+            )
+        return None
+
+    def _already(self, candidate: Candidate) -> Outcome:
+        names = archive_paths(candidate.patch_id)
+        contents = {name: self.archived.get(path) for name, path in names.items()}
+        if all(obj is not None for obj in contents.values()) and candidate.digest is not None:
+            there = bundle_digest({k: v.data for k, v in contents.items() if v is not None})
+            if there == candidate.digest:
+                return Outcome(candidate.patch_id, "already", branch=self.target.branch, digest=there)
+        return self.rejected(
+            candidate,
+            [
+                violation(
+                    "GP401",
+                    f"{candidate.patch_id} is already promoted on {self.target.branch} "
+                    "with different content",
+                    file=self.show(candidate.folder),
+                    hint="promoted records never change: give the new bundle a new patch id "
+                    f"(its trace may say supersedes: {candidate.patch_id})",
+                )
+            ],
+        )
+
+    def rejected(self, candidate: Candidate, found: list[Violation]) -> Outcome:
+        return Outcome(
+            candidate.patch_id,
+            "rejected",
+            branch=self.target.branch,
+            violations=found,
+            attach=self.target.old or self.repo.head,
+            pod=candidate.pod,
+            task=candidate.task,
+        )
+
+    def _not_applied(self, candidate: Candidate, failure: NotApplied) -> Outcome:
+        branch = self.target.branch
+        if failure.file and failure.hunk:
+            message = f"{failure.file}: hunk {failure.hunk} does not apply to {branch} (its context differs)"
+        else:
+            message = f"the diff does not apply to {branch}: {failure.message}"
+        retry = [
+            f
+            for f, on in (("--3way", not self.options.three_way), ("--recount", not self.options.recount))
+            if on
+        ]
+        hint = "ask the pod for a diff against the branch's tip"
+        if retry:
+            hint += f", or retry with git pod-promote {candidate.patch_id} {' or '.join(retry)}"
+        found = [
+            violation(
+                "GP400",
+                message,
+                file=self.show(candidate.folder / DIFF),
+                line=failure.line,
+                hint=hint,
+            )
+        ]
+        return Outcome(
+            candidate.patch_id, "not-applied", branch=self.target.branch, violations=found, failure=failure
+        )
+
+    def policy_on_result(self, changes: list[TreeChange], candidate: Candidate) -> list[Violation]:
+        """Path policy on what git actually wrote (FACTS: git accepts names the diff disguised)."""
+        pod = self.config.pods.get(candidate.pod or "")
+        ours = set(archive_paths(candidate.patch_id).values())
+        out: list[Violation] = []
+        shown = self.show(candidate.folder / DIFF)
+        for change in changes:
+            if change.path in ours:
+                continue
+            if in_archive(change.path) and change.path.startswith(f"{QUEUE_DIR}/"):
+                continue
+            for rule, message in path_rules(change.path, self.config, pod, allow_list=True):
+                out.append(violation(rule, f"{message} (as git applied it)", file=shown))
+            if change.mode == "160000":
+                out.append(violation("GP305", f"{change.path} becomes a submodule (mode 160000)", file=shown))
+        return out
+
+    def links_outside(self, changes: list[TreeChange], candidate: Candidate) -> list[Violation]:
+        """Symbolic links the change leaves pointing outside the work tree (git allows them)."""
+        links = [c for c in changes if c.mode == "120000"]
+        if not links:
+            return []
+        import posixpath
+
+        blobs = read_objects(self.git, [c.sha for c in links])
+        out = []
+        for change in links:
+            blob = blobs.get(change.sha)
+            target = blob.data.decode("utf-8", "surrogateescape") if blob else ""
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.path), target))
+            if target.startswith("/") or resolved.startswith("..") or unsafe_reason(resolved):
+                out.append(
+                    violation(
+                        "GP304",
+                        f"symlink {change.path} points to {target!r}, outside the repository",
+                        file=self.show(candidate.folder / DIFF),
+                    )
+                )
+        return out
+
+
+def _with_archive(candidate: Candidate) -> bytes:
+    """The bundle's diff followed by new-file hunks that write its archive copy."""
+    diff = candidate.files[DIFF]
+    if not diff.endswith(b"\n"):
+        diff += b"\n"
+    paths = archive_paths(candidate.patch_id)
+    return diff + b"".join(
+        new_file_patch(paths[name], candidate.files[name]) for name in (DIFF, TRACE, CHANGELOG, HANDOFF)
+    )
+
+
+def check_results(builders: Sequence[Builder]) -> dict[str, list[Violation]]:
+    """git's own diff of every bundle's trees, in one call, judged by the path policy."""
+    pairs: list[tuple[str, str]] = []
+    owners: list[tuple[Builder, Candidate]] = []
+    for builder in builders:
+        previous = builder.base_tree or EMPTY_TREE
+        for candidate, tree, _stats in builder.trees:
+            pairs.append((previous, tree))
+            owners.append((builder, candidate))
+            previous = tree
+    refused: dict[str, list[Violation]] = {}
+    for (builder, candidate), changes in zip(
+        owners, tree_changes(owners[0][0].git, pairs) if pairs else [], strict=True
+    ):
+        found = builder.policy_on_result(changes, candidate) + builder.links_outside(changes, candidate)
+        if found:
+            refused[candidate.patch_id] = found
+    return refused
+
+
+def parsed(candidate: Candidate, name: str) -> dict[str, Any]:
+    try:
+        data = load(candidate.files[name], name).data
+    except (YamlProblems, KeyError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def built_for(
+    builder: Builder, repo: Repo, signoff: str | None, now: str
+) -> tuple[list[Built], list[Outcome]]:
+    """Messages and events for a target's applied bundles."""
+    made: list[Built] = []
+    outcomes: list[Outcome] = []
+    tracked = builder.archived
+    for candidate, tree, (added, deleted, files) in builder.trees:
+        expected = expected_for(
+            candidate.patch_id,
+            dict(candidate.files),
+            builder.show(candidate.folder / TRACE),
+            builder.config.yaml_max_bytes,
+        )
+        assert isinstance(expected, Expected), "a bundle that passed its checks has a valid trace"
+        trailers = expected.lines() + ([f"Signed-off-by: {signoff}"] if signoff else [])
+        message = commit_message(parsed(candidate, CHANGELOG), parsed(candidate, TRACE), trailers)
+        event: dict[str, object] = {
+            "ts": now,
+            "v": 1,
+            "event": "promoted",
+            "pod": expected.pod,
+            "task": expected.task,
+            "patch": candidate.patch_id,
+            "by": repo.by,
+            "added": added,
+            "deleted": deleted,
+            "files": files,
+        }
+        queued_here = tracked.get(f"{QUEUE_DIR}/{candidate.patch_id}") is not None
+        made.append(Built(candidate.patch_id, tree, message, event, queued_here))
+        outcomes.append(
+            Outcome(
+                candidate.patch_id,
+                "promoted",
+                branch=builder.target.branch,
+                added=added,
+                deleted=deleted,
+                files=files,
+                pod=expected.pod,
+                task=expected.task,
+                digest=expected.digest,
+            )
+        )
+    return made, outcomes
+
+
+def rejected_event(outcome: Outcome, by: str, now: str) -> dict[str, object]:
+    event: dict[str, object] = {"ts": now, "v": 1, "event": "rejected"}
+    for key, value in (("pod", outcome.pod), ("task", outcome.task)):
+        if value:
+            event[key] = value
+    event["patch"] = outcome.patch_id
+    event["by"] = by
+    if outcome.violations:
+        event["rule"] = outcome.violations[0].rule
+    return event
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def archive_specs(base: str, patch_id: str) -> list[str]:
+    """What a rerun needs to know whether a bundle is already on the branch, and whether its
+    queue copy is tracked there."""
+    paths = archive_paths(patch_id)
+    return [f"{base}:{p}" for p in paths.values()] + [f"{base}:{QUEUE_DIR}/{patch_id}"]
+
+
+def unprefixed(found: dict[str, Obj | None], base: str) -> dict[str, Obj | None]:
+    cut = len(base) + 1
+    return {spec[cut:]: obj for spec, obj in found.items() if spec.startswith(f"{base}:")}

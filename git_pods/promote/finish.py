@@ -1,0 +1,164 @@
+"""After the refs moved: the journal that lets a killed promote finish, the checked-out branch's
+working tree brought up, bundles leaving the queue (dequeued or moved to rejected/)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
+from git_pods.fsio import remove_tree, write_atomic
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.runner import Git
+from git_pods.promote.plan import read_candidate
+
+JOURNAL = "pods/promote-journal.json"
+
+
+def write_journal(common: Path, entry: Mapping[str, Any]) -> Path:
+    """What the transaction is about to publish, durably, before the refs move."""
+    path = common / JOURNAL
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(entry, indent=1, ensure_ascii=False).encode("utf-8")
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(fresh, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(fresh, path)
+    return path
+
+
+def read_journal(common: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((common / JOURNAL).read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}  # unreadable: written half by a disk that lied; treated as "not published"
+    return data if isinstance(data, dict) else {}
+
+
+def clear_journal(common: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(common / JOURNAL)
+
+
+def published(git: Git, entry: Mapping[str, Any]) -> bool:
+    """Whether the journal's transaction happened: its refs hold what it was to write."""
+    refs = [(t["ref"], t["new"]) for t in entry.get("targets", [])]
+    if entry.get("notes_new"):
+        refs.append((entry["notes_ref"], entry["notes_new"]))
+    if not refs:
+        return False
+    found = read_objects(git, [ref for ref, _ in refs])
+    ref, new = refs[0]
+    now = found.get(ref)
+    if now is None:
+        return False
+    if now.sha == new:
+        return True
+    done = git.run(["merge-base", "--is-ancestor", new, now.sha], check=False)
+    return done.returncode == 0  # published, and something was committed on top since
+
+
+def bring_up(git: Git, old: str, new: str) -> str | None:
+    """Update the checked-out branch's index and working tree from old to new (a two-tree
+    merge that keeps local changes git can keep); the problem when it cannot."""
+    done = git.run(["read-tree", "-m", "-u", old, new], check=False)
+    if done.returncode == 0:
+        return None
+    return done.stderr.decode("utf-8", "replace").strip()
+
+
+def can_bring_up(git: Git, old: str, new: str, env: Mapping[str, str] | None = None) -> str | None:
+    """Whether bring_up would succeed (untracked files in the way, say), without doing it."""
+    done = git.run(["read-tree", "-m", "-u", "-n", old, new], check=False, env=env)
+    return None if done.returncode == 0 else done.stderr.decode("utf-8", "replace").strip()
+
+
+def dequeue(folder: Path, digest: str | None) -> bool:
+    """Remove a promoted bundle from the queue: renamed aside in one step, then deleted.
+
+    With a digest, only a folder still holding exactly that bundle is removed (an id reused
+    for a different bundle stays queued, and promote judges it)."""
+    if not folder.is_dir():
+        return True  # gone already (a tracked copy removed when the branch was brought up)
+    if digest is not None and read_candidate(folder).digest != digest:
+        return False
+    trash = folder.with_name(f".trash-{folder.name}")
+    remove_tree(trash)
+    os.rename(folder, trash)
+    remove_tree(trash)
+    return True
+
+
+def clean_trash(root: Path) -> None:
+    """Finish deleting folders a killed run renamed aside."""
+    queue = root / QUEUE_DIR
+    if queue.is_dir():
+        for stale in queue.glob(".trash-*"):
+            remove_tree(stale)
+
+
+def reject(root: Path, patch_id: str, reason: Mapping[str, Any]) -> Path | None:
+    """Move a refused bundle to .patches/rejected/<ID>/ with reason.yaml; an earlier rejection
+    of the same id is kept as <ID>.1, <ID>.2... (ids never hold dots). None when it is gone."""
+    folder = root / QUEUE_DIR / patch_id
+    if not folder.is_dir():
+        return None
+    write_atomic(folder / "reason.yaml", _reason_text(reason))
+    rejected = root / REJECTED_DIR
+    rejected.mkdir(parents=True, exist_ok=True)
+    target = rejected / patch_id
+    if target.exists() or target.is_symlink():
+        n = 1
+        while (rejected / f"{patch_id}.{n}").exists():
+            n += 1
+        os.rename(target, rejected / f"{patch_id}.{n}")
+    os.rename(folder, target)
+    return target
+
+
+def _reason_text(reason: Mapping[str, Any]) -> bytes:
+    return yaml.safe_dump(dict(reason), sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+
+
+def recover(git: Git, root: Path, common: Path, head_ref: str | None, out: Any = None) -> list[str]:
+    """Finish what a killed promote published, or forget what it had not; what was done, as lines."""
+    entry = read_journal(common)
+    if entry is None:
+        return []
+    lines: list[str] = []
+    if entry and published(git, entry):
+        for target in entry.get("targets", []):
+            if target.get("checked_out") and head_ref == target["ref"]:
+                index_at_old = git.run(
+                    ["diff-index", "--cached", "--quiet", target["old"], "--"], check=False
+                )
+                if index_at_old.returncode == 0:
+                    problem = bring_up(git, target["old"], target["new"])
+                    if problem:
+                        (out or sys.stderr).write(
+                            f"git pod-promote: warning: {target['branch']} moved but the working tree "
+                            f"could not follow: {problem}\n    fix: git reset --keep {target['new'][:12]}\n"
+                        )
+        for item in entry.get("promoted", []):
+            if dequeue(root / QUEUE_DIR / item["id"], item.get("digest")):
+                lines.append(f"finished {item['id']}: promoted on {item['branch']} by an interrupted run")
+        for item in entry.get("rejected", []):
+            if reject(root, item["id"], item["reason"]) is not None:
+                lines.append(f"finished {item['id']}: rejected by an interrupted run")
+    clear_journal(common)
+    return lines
+
+
+def ids_of(entries: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [str(e["id"]) for e in entries]

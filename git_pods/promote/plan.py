@@ -1,0 +1,121 @@
+"""Which queued bundles a promote takes, in queue order, what each holds, and which branch it goes to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from git_pods import ids
+from git_pods.bundle import DIFF, DIGESTED, LOG_SCHEMAS, QUEUE_DIR, TRACE, bundle_digest
+from git_pods.errors import UsageError
+from git_pods.queueing import queued
+from git_pods.record import record
+from git_pods.yamlsafe import YamlProblems, load
+
+SERIES = "series"
+TASK_BRANCH_PREFIX = "pods/"
+# git check-ref-format, for the parts a task id or branch name can get wrong
+_BAD_REF = re.compile(r"(^|/)\.|\.\.|\.lock(/|$)|[\x00-\x20~^:?*\[\\\x7f]|@\{|/$|^/|//|\.$|^@$")
+
+
+@record
+class Candidate:
+    """One queued bundle as read from the queue: its files' bytes and who it says it is."""
+
+    patch_id: str
+    folder: Path
+    files: Mapping[str, bytes]  # the digested files that could be read
+    pod: str | None
+    task: str | None
+
+    @property
+    def digest(self) -> str | None:
+        """The Pod-Bundle digest, when all four files are there."""
+        if any(name not in self.files for name in DIGESTED):
+            return None
+        return bundle_digest(self.files)
+
+
+def queue_order(root: Path) -> list[Path]:
+    """The queue's bundle folders in promotion order: the ids `series` lists (as quilt does),
+    then the rest by patch id (the seeds' timestamped ids sort by time)."""
+    entries = {
+        key: path
+        for key, path in queued(root).items()
+        if path.is_dir() and not path.is_symlink() and not path.name.startswith(".")
+    }
+    listed: list[Path] = []
+    series = root / QUEUE_DIR / SERIES
+    if series.is_file() and not series.is_symlink():
+        for line in series.read_text("utf-8", "replace").splitlines():
+            name = line.split("#", 1)[0].strip().casefold()
+            if name in entries and entries[name] not in listed:
+                listed.append(entries[name])
+    rest = sorted((p for p in entries.values() if p not in listed), key=lambda p: p.name)
+    return listed + rest
+
+
+def choose(root: Path, wanted: Sequence[str], take_all: bool) -> list[Path]:
+    """The folders to promote, in queue order; an id not in the queue is a usage error (exit 2)
+    before anything is done, so a typo never promotes half a list."""
+    if not wanted and not take_all:
+        raise UsageError(
+            "name the bundles to promote, or pass --all",
+            hint="git pod-promote patch_20250419_123456, or git pod-promote --all "
+            "(git pod-validate .patches/queue lists the queue)",
+        )
+    if wanted and take_all:
+        raise UsageError("pass patch ids or --all, not both")
+    ordered = queue_order(root)
+    if take_all:
+        return ordered
+    by_key = {p.name.casefold(): p for p in ordered}
+    missing = [w for w in wanted if w.casefold() not in by_key]
+    if missing:
+        present = ", ".join(p.name for p in ordered[:5]) or "the queue is empty"
+        raise UsageError(
+            f"not in the queue ({QUEUE_DIR}/): {', '.join(missing)}",
+            hint=f"queued: {present}{' ...' if len(ordered) > 5 else ''}; a promoted bundle lives in "
+            ".patches/<ID>.diff on its branch",
+        )
+    keys = {w.casefold() for w in wanted}
+    return [p for p in ordered if p.name.casefold() in keys]
+
+
+def read_candidate(folder: Path) -> Candidate:
+    """The bundle's files as bytes (links and folders are left to the rules to report)."""
+    files: dict[str, bytes] = {}
+    for name in (*LOG_SCHEMAS, DIFF):
+        path = folder / name
+        if path.is_file() and not path.is_symlink():
+            try:
+                files[name] = path.read_bytes()
+            except OSError:
+                continue
+    pod = task = None
+    if TRACE in files:
+        try:
+            data = load(files[TRACE], TRACE).data
+        except YamlProblems:
+            data = None
+        if isinstance(data, dict):
+            pod = data.get("pod") if isinstance(data.get("pod"), str) else None
+            found = data.get("task_id")
+            task = found if isinstance(found, str) and ids.is_task_id(found) else None
+    return Candidate(folder.name, folder, MappingProxyType(files), pod, task)
+
+
+def branch_problem(name: str) -> str | None:
+    """Why name cannot be a branch (git check-ref-format rules), or None."""
+    if not name or _BAD_REF.search(name) or name.endswith(".lock"):
+        return f"{name!r} is not a valid branch name"
+    return None
+
+
+def target_branch(candidate: Candidate, onto: str | None) -> str | None:
+    """--onto BRANCH, else the task's branch pods/<task>; None when the trace names no task."""
+    if onto is not None:
+        return onto
+    return f"{TASK_BRANCH_PREFIX}{candidate.task}" if candidate.task else None

@@ -1,0 +1,189 @@
+"""Publishing built commits: one `git fast-import` stream for every commit and note, then one
+`git update-ref --stdin` transaction that moves the branches and the notes ref together, each
+with a compare-and-swap. Before the refs move nothing is visible; after, everything is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from git_pods.errors import RepoStateError
+from git_pods.gitio.locks import git_lock_error, lock_in_stderr
+from git_pods.gitio.runner import Git
+from git_pods.record import field, record
+
+ZERO = "0" * 40
+TEMP_REFS = "refs/pods-promote"
+
+
+@record
+class Built:
+    """One bundle's commit, ready to write: its tree (code and archive), message and event."""
+
+    patch_id: str
+    tree: str
+    message: bytes
+    event: Mapping[str, object]
+    tracked_queue: bool  # the queue copy is in the target's tree: the commit deletes it
+
+
+@record(frozen=False)
+class Target:
+    """One branch a promote moves: where it was, what the first commit sits on, what goes there."""
+
+    branch: str
+    old: str | None  # the tip before (None: the branch is created)
+    base: str | None  # the first commit's parent (None: a root commit on an unborn repository)
+    checked_out: bool = False
+    built: list[Built] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)  # filled by publish
+
+    @property
+    def ref(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+
+@record
+class Ident:
+    """Who promotes: git's author and committer lines (name, e-mail, time, zone)."""
+
+    author: str
+    committer: str
+
+    @property
+    def by(self) -> str:
+        return self.committer.rsplit(" ", 2)[0]
+
+
+class BranchMoved(RepoStateError):
+    """A branch or the notes ref changed between reading it and moving it."""
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def event_line(event: Mapping[str, object]) -> bytes:
+    """One metric event: compact JSON on one line, time first (cat_sort_uniq keeps it whole)."""
+    ordered = {"ts": event["ts"], **{k: v for k, v in event.items() if k != "ts"}}
+    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def commits_stream(targets: Sequence[Target], ident: Ident, tag: str) -> tuple[bytes, list[list[int]]]:
+    """The fast-import commands for every target's chain of commits, and their marks."""
+    out: list[bytes] = []
+    marks: list[list[int]] = []
+    mark = 0
+    for number, target in enumerate(targets):
+        chain: list[int] = []
+        dequeued: list[str] = []
+        for built in target.built:
+            mark += 1
+            out.append(f"commit {TEMP_REFS}/{tag}/{number}\nmark :{mark}\n".encode())
+            out.append(f"author {ident.author}\ncommitter {ident.committer}\n".encode())
+            out.append(_data(built.message))
+            parent = f":{chain[-1]}" if chain else target.base
+            if parent:
+                out.append(f"from {parent}\n".encode())
+            out.append(f'M 040000 {built.tree} ""\n'.encode())
+            if built.tracked_queue:
+                dequeued.append(built.patch_id)
+            out.extend(f"D .patches/queue/{done}\n".encode() for done in dequeued)
+            out.append(b"\n")
+            chain.append(mark)
+        marks.append(chain)
+    return b"".join(out), marks
+
+
+def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str, bytes]) -> bytes:
+    """One notes commit (written to the scratch ref) on top of parent: each commit gets its text."""
+    message = f"git pod-promote: {len(notes)} note{'s' if len(notes) != 1 else ''}\n".encode()
+    out = [f"commit {ref}\nmark :1\ncommitter {ident.committer}\n".encode(), _data(message)]
+    if parent:
+        out.append(f"from {parent}\n".encode())
+    for commit, text in notes.items():
+        out.append(f"N inline {commit}\n".encode() + _data(text))
+    out.append(b"\n")
+    return b"".join(out)
+
+
+def fast_import(git: Git, stream: bytes, marks_file: Path) -> dict[int, str]:
+    """Run one fast-import stream; the object id of every mark."""
+    git.run(["fast-import", "--quiet", "--done", f"--export-marks={marks_file}"], input=stream + b"done\n")
+    found: dict[int, str] = {}
+    for line in marks_file.read_text("ascii").splitlines():
+        name, _, sha = line.partition(" ")
+        found[int(name[1:])] = sha
+    return found
+
+
+def sign_chain(git: Git, target: Target, unsigned: Sequence[str]) -> list[str]:
+    """Signed copies of a target's commits (`commit-tree -S`; fast-import cannot sign)."""
+    signed: list[str] = []
+    for built, commit in zip(target.built, unsigned, strict=True):
+        parent = signed[-1] if signed else target.base
+        args = ["commit-tree", "-S", f"{commit}^{{tree}}"] + (["-p", parent] if parent else [])
+        done = git.run(args, input=built.message)
+        signed.append(done.stdout.decode().strip())
+    return signed
+
+
+def transaction(
+    git: Git,
+    targets: Sequence[Target],
+    notes_ref: str,
+    notes_old: str | None,
+    notes_new: str | None,
+    temp_refs: Sequence[str],
+    reason: str,
+) -> None:
+    """Move every branch and the notes ref at once, each only if it still holds what was read."""
+    lines = ["start"]
+    for target in targets:
+        if target.commits:
+            lines.append(f"update {target.ref} {target.commits[-1]} {target.old or ZERO}")
+    if notes_new:
+        lines.append(f"update {notes_ref} {notes_new} {notes_old or ZERO}")
+    lines += [f"delete {ref}" for ref in temp_refs]
+    lines += ["prepare", "commit"]
+    done = git.run(
+        ["update-ref", "--stdin", "-m", reason], input=("\n".join(lines) + "\n").encode(), check=False
+    )
+    if done.returncode == 0:
+        return
+    stderr = done.stderr.decode("utf-8", "replace")
+    lock = lock_in_stderr(stderr)
+    if lock is not None:
+        raise git_lock_error(lock)
+    if "exists; cannot create" in stderr or ("cannot lock ref" in stderr and "is at" not in stderr):
+        raise RepoStateError(
+            f"git could not move the branches: {stderr.strip()}",
+            hint="a branch name clashes with an existing one (a branch 'pods' blocks 'pods/<task>'): "
+            "promote with --onto BRANCH",
+        )
+    raise BranchMoved(
+        f"a branch or {notes_ref} changed while promoting: {stderr.strip()}",
+        hint="nothing was changed; run git pod-promote again",
+    )
+
+
+def drop_temp_refs(git: Git, refs: Sequence[str]) -> None:
+    """Remove fast-import's scratch refs (left by a failed or killed run)."""
+    if refs:
+        request = "".join(f"delete {ref}\n" for ref in refs).encode()
+        git.run(["update-ref", "--stdin"], input=request, check=False)
+
+
+def leftover_temp_refs(git: Git, common: Path) -> list[str]:
+    """Scratch refs a killed run left; looked for on disk first, so a clean repo costs no process."""
+    packed = common / "packed-refs"
+    loose = (common / TEMP_REFS).is_dir()
+    try:
+        in_packed = packed.is_file() and TEMP_REFS.encode() in packed.read_bytes()
+    except OSError:
+        in_packed = False
+    if not (loose or in_packed):
+        return []
+    done = git.run(["for-each-ref", "--format=%(refname)", f"{TEMP_REFS}/"])
+    return done.stdout.decode("utf-8", "surrogateescape").split()
