@@ -17,7 +17,8 @@ HELP = """Turn queued bundles into commits with trailers.
 
 Each bundle in .patches/queue/ is validated with the policy at the target branch's tip
 (schemas, ids, handoff digests, path policy, hostile diffs, secrets), its diff is applied in a
-temporary index, and code + .patches/<ID>.diff + .logs/<ID>/ are committed as one commit with
+temporary index, and the code with
+.patches/<ID>.diff and .logs/<ID>/ is committed as one commit with
 the Pod, Task, Patch-Id, Pod-Bundle and Assisted-by trailers, on the task's branch pods/<task>
 (created at the task ledger's base commit, else HEAD) or on --onto BRANCH. Your working tree
 and index are never touched, unless the target branch is checked out: then it must be clean,
