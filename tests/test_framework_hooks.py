@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from framework import BIN, pre_commit, shared_hooks_repo
 
+from framework import BIN, pre_commit, shared_hooks_repo
 from helpers import PATCH_ID, Result, git, queue
 
 EXISTING_CONFIG = """\
