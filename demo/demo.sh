@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# git-pods demo: adopt git-pods in a throwaway repository, then watch the commit-time hooks
-# refuse a broken bundle and accept a valid one; validate the record by hand too.
+# git-pods demo: adopt git-pods in a throwaway repository, take a downloaded bundle in, watch the
+# commit-time hooks refuse a broken bundle and accept a valid one, submit a working-tree change,
+# and promote the queue into commits on the task's branch.
 # Run by `make demo` with the project's .venv/bin first on PATH.
 set -euo pipefail
 
@@ -125,6 +126,27 @@ python3 -c 'import json; d = json.load(open("report.json")); print(json.dumps(d[
 
 step "What a rule means and how to fix it"
 show git pod-validate --explain GP302
+
+step "Promote: check everything first, change nothing (--dry-run)"
+show git pod-promote --all --dry-run
+
+step "Promote: each valid bundle becomes one commit on its task's branch; the broken one is rejected"
+echo "(built in a temporary index: your working tree and index are not touched)"
+show git pod-promote --all
+git log --oneline pods/F2.1 | head -3
+
+step "A promoted commit: the code, .patches/<ID>.diff and .logs/<ID>/, the changelog as message, the trailers"
+git show --stat --format='%B' pods/F2.1~1 | sed '/^$/N;/^\n$/D'
+
+step "The promoted events, kept in git notes (refs/notes/pods), one JSON line each"
+git notes --ref=pods show pods/F2.1~1
+git notes --ref=pods show pods/F2.1
+
+step "Why the broken bundle was refused: .patches/rejected/<ID>/reason.yaml (it is kept, never lost)"
+head -n 9 .patches/rejected/patch_20250419_130000/reason.yaml
+
+step "Promoting again finds nothing left to do: a rerun never commits twice"
+show git pod-promote --all
 
 step "Running git pod-init again changes nothing, and says so"
 show git pod-init

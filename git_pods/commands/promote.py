@@ -282,7 +282,8 @@ def _builder(
     base = target.base
     tree = found.get(f"{base}^{{tree}}") if base else None
     config_blob = found.get(f"{base}:{CONFIG_PATH}") if base else None
-    config, warnings = engine.target_config(config_blob.data if config_blob else None, target.branch)
+    source = target.branch if target.old else ("HEAD" if base == repo.head else (base or "HEAD")[:12])
+    config, warnings = engine.target_config(config_blob.data if config_blob else None, source)
     index = TempIndex(
         git,
         scratch_index(scratch, name),
@@ -394,7 +395,7 @@ def _relocate(outcome: Outcome) -> None:
 
 
 def _reason(outcome: Outcome, by: str, now: str) -> dict[str, object]:
-    first = outcome.violations[0]
+    first = min(outcome.violations, key=Violation.sort_key)
     reason: dict[str, object] = {"patch_id": outcome.patch_id, "rule": first.rule, "message": first.message}
     if first.file:
         reason["file"] = first.file
@@ -571,7 +572,7 @@ def _report(
     label = 1 if dry_run else 0
     parts = [f"{n} {_LABEL[s][label]}" for s, n in counts.items()]
     total = f"{len(outcomes)} bundle{'s' if len(outcomes) != 1 else ''}: " + (
-        ", ".join(parts) or "nothing to do"
+        ", ".join(parts) or "nothing to do, the queue is empty"
     )
     out.write(total + ("; dry run: nothing was changed\n" if dry_run else "\n"))
     return code

@@ -478,7 +478,7 @@ def rejected_event(outcome: Outcome, by: str, now: str) -> dict[str, object]:
     event["patch"] = outcome.patch_id
     event["by"] = by
     if outcome.violations:
-        event["rule"] = outcome.violations[0].rule
+        event["rule"] = min(outcome.violations, key=Violation.sort_key).rule
     return event
 
 
