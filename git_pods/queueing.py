@@ -27,7 +27,7 @@ def place(target: Path, chosen: dict[str, bytes]) -> None:
     """Write to a scratch folder beside the target, read it back, then rename it into place."""
     for stale in target.parent.glob(f".intake-{target.name}-*"):  # left by an interrupted run
         owner = stale.name[len(f".intake-{target.name}-") :]
-        if owner.isdigit() and not _alive(int(owner)):
+        if owner.isdigit() and not alive(int(owner)):
             remove_tree(stale)
     scratch = target.with_name(f".intake-{target.name}-{os.getpid()}")
     scratch.mkdir(parents=True)
@@ -47,7 +47,7 @@ def place(target: Path, chosen: dict[str, bytes]) -> None:
         raise
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether a process with this id runs (a scratch folder of a live run is never touched)."""
     try:
         os.kill(pid, 0)

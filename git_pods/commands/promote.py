@@ -90,7 +90,7 @@ def _promote(
         notices += finish.recover(git, root, common, head_ref)
         publish.drop_temp_refs(git, publish.leftover_temp_refs(git, common))
         finish.clean_trash(root)
-    remove_tree(common / SCRATCH)
+    scratch = _scratch(common / SCRATCH)
     candidates = [read_candidate(folder) for folder in choose(root, options.ids, options.all)]
     config, _ = load_config(root)
     repo = _repo(git, root, head_ref, config.notes_ref, settings)
@@ -109,11 +109,10 @@ def _promote(
                 specs += engine.archive_specs(base, candidate.patch_id)
     found = read_objects(git, specs)
     blocked = _state_problems(git, common, gitdir, targets, repo.notes_ref, options.dry_run)
-    scratch = common / SCRATCH
     builders: list[Builder] = []
     try:
         if taskless:
-            outcomes += _judge_taskless(git, repo, found, taskless, flags, show, scratch)
+            outcomes += _judge_taskless(repo, found, taskless, flags, show)
         for number, (branch, group) in enumerate(members.items()):
             if branch in blocked:
                 outcomes += [_blocked(c, branch, blocked[branch][0], show, blocked[branch][1]) for c in group]
@@ -141,13 +140,28 @@ def _promote(
         ordered = _in_queue_order(outcomes, candidates)
         if not options.dry_run:
             if final or any(o.status == "rejected" for o in ordered):
-                _publish(git, root, common, repo, final, ordered, settings.sign, now)
+                _publish(git, root, common, scratch, repo, final, ordered, settings.sign, now)
             for outcome in ordered:
                 if outcome.status == "already":
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
     finally:
         remove_tree(scratch)
     return _report(out, json_mode, ordered, notices, options.dry_run, root)
+
+
+def _scratch(folder: Path) -> Path:
+    """This run's scratch folder (temporary indexes, marks); folders of dead runs are removed,
+    a live dry run's never (dry runs take no lock)."""
+    from git_pods.queueing import alive
+
+    if folder.is_dir():
+        for stale in folder.iterdir():
+            if not (stale.name.isdigit() and alive(int(stale.name))):
+                remove_tree(stale)
+    mine = folder / str(os.getpid())
+    remove_tree(mine)
+    mine.mkdir(parents=True)
+    return mine
 
 
 @record
@@ -306,13 +320,11 @@ def _builder(
 
 
 def _judge_taskless(
-    git: Git,
     repo: Repo,
     found: dict[str, Obj | None],
     taskless: Sequence[Candidate],
     flags: engine.Options,
     show: engine.Show,
-    scratch: Path,
 ) -> list[Outcome]:
     """Bundles whose trace names no task have no branch: judged by HEAD's policy, refused."""
     head_config = found.get(f"{repo.head}:{CONFIG_PATH}") if repo.head else None
@@ -410,6 +422,7 @@ def _publish(
     git: Git,
     root: Path,
     common: Path,
+    scratch: Path,
     repo: Repo,
     final: list[publish.Target],
     ordered: list[Outcome],
@@ -417,8 +430,6 @@ def _publish(
     now: str,
 ) -> None:
     """Write commits and notes, move every ref at once, then bring the queue in line."""
-    scratch = common / SCRATCH
-    scratch.mkdir(parents=True, exist_ok=True)
     tag = str(os.getpid())
     if final:
         stream, marks = publish.commits_stream(final, repo.ident, tag)

@@ -25,7 +25,7 @@ from git_pods.bundle import (
     in_folder,
 )
 from git_pods.checks.bundle_rules import check_bundle
-from git_pods.checks.diff_rules import in_archive, path_rules, unsafe_reason
+from git_pods.checks.diff_rules import path_rules, unsafe_reason
 from git_pods.checks.rules import violation
 from git_pods.checks.trailers import Expected, expected_for
 from git_pods.config import CONFIG_PATH, Config, default_config, parse_config
@@ -351,8 +351,6 @@ class Builder:
         shown = self.show(candidate.folder / DIFF)
         for change in changes:
             if change.path in ours:
-                continue
-            if in_archive(change.path) and change.path.startswith(f"{QUEUE_DIR}/"):
                 continue
             for rule, message in path_rules(change.path, self.config, pod, allow_list=True):
                 out.append(violation(rule, f"{message} (as git applied it)", file=shown))

@@ -17,6 +17,7 @@ from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
 from git_pods.fsio import remove_tree, write_atomic
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
+from git_pods.promote.build import EMPTY_TREE
 from git_pods.promote.plan import read_candidate
 
 JOURNAL = "pods/promote-journal.json"
@@ -140,11 +141,10 @@ def recover(git: Git, root: Path, common: Path, head_ref: str | None, out: Any =
     if entry and published(git, entry):
         for target in entry.get("targets", []):
             if target.get("checked_out") and head_ref == target["ref"]:
-                index_at_old = git.run(
-                    ["diff-index", "--cached", "--quiet", target["old"], "--"], check=False
-                )
+                old = target["old"] or EMPTY_TREE
+                index_at_old = git.run(["diff-index", "--cached", "--quiet", old, "--"], check=False)
                 if index_at_old.returncode == 0:
-                    problem = bring_up(git, target["old"], target["new"])
+                    problem = bring_up(git, old, target["new"])
                     if problem:
                         (out or sys.stderr).write(
                             f"git pod-promote: warning: {target['branch']} moved but the working tree "

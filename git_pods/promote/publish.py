@@ -156,7 +156,8 @@ def transaction(
     lock = lock_in_stderr(stderr)
     if lock is not None:
         raise git_lock_error(lock)
-    if "exists; cannot create" in stderr or ("cannot lock ref" in stderr and "is at" not in stderr):
+    moved = "is at " in stderr or "reference already exists" in stderr
+    if "exists; cannot create" in stderr or ("cannot lock ref" in stderr and not moved):
         raise RepoStateError(
             f"git could not move the branches: {stderr.strip()}",
             hint="a branch name clashes with an existing one (a branch 'pods' blocks 'pods/<task>'): "
