@@ -112,7 +112,7 @@ def git_lock_error(path: Path) -> StaleGitLock:
     except OSError:
         age = "age unknown"
     return StaleGitLock(
-        f"git's lock file {path} exists ({age}): another git command is running, or one was killed",
+        f"git's lock file is there ({age}): another git command is running, or one was killed",
         hint=f"if no git command is running in this repository, remove it: rm '{path}'",
         file=str(path),
     )
