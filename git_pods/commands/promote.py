@@ -431,9 +431,26 @@ def _publish(
 ) -> None:
     """Write commits and notes, move every ref at once, then bring the queue in line."""
     tag = str(os.getpid())
+    rejected = [o for o in ordered if o.status == "rejected"]
+    for outcome in rejected:
+        _relocate(outcome)
+    notes_old = repo.notes_tip
+    first_notes: str | None = None  # the notes commit written with the commits, when not signing
     if final:
         stream, marks = publish.commits_stream(final, repo.ident, tag)
+        notes_mark = sum(len(chain) for chain in marks) + 1
+        if not sign:  # commits and notes in one stream: notes name the commits by mark
+            notes = {
+                f":{m}": publish.event_line(b.event)
+                for t, chain in zip(final, marks, strict=True)
+                for b, m in zip(t.built, chain, strict=True)
+            }
+            notes.update(_rejection_notes(git, repo, rejected, now, notes_old))
+            stream += publish.notes_stream(
+                notes_old, repo.ident, f"{publish.TEMP_REFS}/{tag}/notes-0", notes, notes_mark
+            )
         made = publish.fast_import(git, stream, scratch / "marks")
+        first_notes = made.get(notes_mark)
         for target, chain in zip(final, marks, strict=True):
             target.commits = [made[m] for m in chain]
             if sign:
@@ -441,22 +458,18 @@ def _publish(
     commit_of = {b.patch_id: c for t in final for b, c in zip(t.built, t.commits, strict=True)}
     for outcome in ordered:
         outcome.commit = commit_of.get(outcome.patch_id, outcome.commit)
-    rejected = [o for o in ordered if o.status == "rejected"]
-    for outcome in rejected:
-        _relocate(outcome)
     temp_refs = [f"{publish.TEMP_REFS}/{tag}/{n}" for n in range(len(final))]
-    notes_old = repo.notes_tip
     for attempt in range(5):
-        notes = {
-            c: publish.event_line(b.event) for t in final for b, c in zip(t.built, t.commits, strict=True)
-        }
-        notes.update(_rejection_notes(git, repo, rejected, now, notes_old))
         notes_ref_tmp = f"{publish.TEMP_REFS}/{tag}/notes-{attempt}"
-        notes_new = None
-        if notes:
-            stream = publish.notes_stream(notes_old, repo.ident, notes_ref_tmp, notes)
-            notes_new = publish.fast_import(git, stream, scratch / "notes-marks")[1]
-        refs = temp_refs + ([notes_ref_tmp] if notes else [])
+        notes_new = first_notes if attempt == 0 else None
+        if notes_new is None:
+            notes = {
+                c: publish.event_line(b.event) for t in final for b, c in zip(t.built, t.commits, strict=True)
+            }
+            notes.update(_rejection_notes(git, repo, rejected, now, notes_old))
+            stream = publish.notes_stream(notes_old, repo.ident, notes_ref_tmp, notes, 1) if notes else b""
+            notes_new = publish.fast_import(git, stream, scratch / "notes-marks")[1] if notes else None
+        refs = temp_refs + ([notes_ref_tmp] if notes_new else [])
         finish.write_journal(common, _journal(final, repo, notes_old, notes_new, ordered, rejected, now))
         try:
             publish.transaction(git, final, repo.notes_ref, notes_old, notes_new, refs, _reflog(final))

@@ -96,10 +96,11 @@ def commits_stream(targets: Sequence[Target], ident: Ident, tag: str) -> tuple[b
     return b"".join(out), marks
 
 
-def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str, bytes]) -> bytes:
-    """One notes commit (written to the scratch ref) on top of parent: each commit gets its text."""
+def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str, bytes], mark: int) -> bytes:
+    """One notes commit (written to the scratch ref) on top of parent: each commit (an id or a
+    :mark of the same stream) gets its text."""
     message = f"git pod-promote: {len(notes)} note{'s' if len(notes) != 1 else ''}\n".encode()
-    out = [f"commit {ref}\nmark :1\ncommitter {ident.committer}\n".encode(), _data(message)]
+    out = [f"commit {ref}\nmark :{mark}\ncommitter {ident.committer}\n".encode(), _data(message)]
     if parent:
         out.append(f"from {parent}\n".encode())
     for commit, text in notes.items():
@@ -110,7 +111,16 @@ def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str,
 
 def fast_import(git: Git, stream: bytes, marks_file: Path) -> dict[int, str]:
     """Run one fast-import stream; the object id of every mark."""
-    git.run(["fast-import", "--quiet", "--done", f"--export-marks={marks_file}"], input=stream + b"done\n")
+    # unpackLimit 0: keep the pack fast-import wrote instead of starting unpack-objects on it
+    args = [
+        "-c",
+        "fastimport.unpackLimit=0",
+        "fast-import",
+        "--quiet",
+        "--done",
+        f"--export-marks={marks_file}",
+    ]
+    git.run(args, input=stream + b"done\n")
     found: dict[int, str] = {}
     for line in marks_file.read_text("ascii").splitlines():
         name, _, sha = line.partition(" ")
