@@ -17,8 +17,9 @@ GITLINK = "160000"
 
 
 def in_archive(path: str) -> bool:
-    """Under .patches/ or .logs/, which only promote writes (in any case: macOS, Windows)."""
-    return path.lower().startswith(ARCHIVE_PREFIXES)
+    """.patches or .logs, or under them: only promote writes there (in any case: macOS, Windows)."""
+    lowered = path.lower().rstrip("/")
+    return lowered in (".patches", ".logs") or lowered.startswith(ARCHIVE_PREFIXES)
 
 
 def unsafe_reason(path: str) -> str | None:
@@ -107,11 +108,11 @@ def _check_change(
         return violation(rule, message, hint=hint, file=shown, line=change.line)
 
     applied = set(change.paths)  # every spelling is denied; only what git writes meets the allow-list
-    out = [
-        at(rule, message)
-        for path in change.all_names
-        for rule, message in path_rules(path, config, pod, allow_list=path in applied)
-    ]
+    first: dict[str, str] = {}  # one report per rule and file: its spellings say the same thing
+    for path in change.all_names:
+        for rule, message in path_rules(path, config, pod, allow_list=path in applied):
+            first.setdefault(rule, message)
+    out = [at(rule, message) for rule, message in first.items()]
     if change.git_old is not None and change.minus is not None and change.minus != change.git_old:
         out.append(at("GP306", f"'--- {change.minus}' differs from the header's a/{change.git_old}"))
     if change.git_new is not None and change.plus is not None and change.plus != change.git_new:

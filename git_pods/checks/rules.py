@@ -376,8 +376,11 @@ _RULES = [
     _r(
         "GP304",
         "unsafe symlink",
-        "The diff creates a symbolic link that points outside the repository or into .git.",
-        "use a relative link that stays inside the repository, or a regular file",
+        "The diff creates a symbolic link that points outside the repository or into .git, or "
+        "writes a file through a symbolic link (a folder that is a link, in the tree or made by "
+        "the same diff), which would land wherever the link points.",
+        "use a relative link that stays inside the repository, or a regular file; write files "
+        "at their real paths",
     ),
     _r(
         "GP305",

@@ -21,7 +21,7 @@ from git_pods.gitio.runner import Git, require_root
 from git_pods.promote import engine, finish, publish
 from git_pods.promote.build import EMPTY_TREE, TempIndex, scratch_index
 from git_pods.promote.engine import Builder, Outcome, Repo
-from git_pods.promote.plan import Candidate, branch_problem, choose, read_candidate
+from git_pods.promote.plan import Candidate, branch_problem, case_twins, choose, read_candidate
 from git_pods.record import record
 from git_pods.violation import Violation
 
@@ -92,10 +92,33 @@ def _promote(
         finish.clean_trash(root)
     scratch = _scratch(common / SCRATCH)
     candidates = [read_candidate(folder) for folder in choose(root, options.ids, options.all)]
+    twins = case_twins(candidates)
+    outcomes_first = [
+        Outcome(
+            c.patch_id,
+            "rejected",
+            violations=[
+                violation(
+                    "GP208",
+                    f"patch id {c.patch_id!r} differs from the queued {twins[c.patch_id]!r} only in case",
+                    file=show(c.folder),
+                    hint="give one of them a new patch id (macOS and Windows fold letter case)",
+                )
+            ],
+            pod=c.pod,
+            task=c.task,
+        )
+        for c in candidates
+        if c.patch_id in twins
+    ]
+    candidates = [c for c in candidates if c.patch_id not in twins]
     config, _ = load_config(root)
     repo = _repo(git, root, head_ref, config.notes_ref, settings)
     flags = engine.Options(options.onto, options.dry_run, options.three_way, options.recount, options.signoff)
     targets, branch_of, outcomes, taskless = engine.resolve_targets(git, repo, candidates, options.onto)
+    for outcome in outcomes_first:
+        outcome.attach = repo.head
+    outcomes += outcomes_first
     members: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         if candidate.patch_id in branch_of:
@@ -391,13 +414,19 @@ def _relocate(outcome: Outcome) -> None:
     """A rejected bundle's problems name the files where they now are, under rejected/."""
     old = f"{QUEUE_DIR}/{outcome.patch_id}/"
     new = f"{REJECTED_DIR}/{outcome.patch_id}/"
+
+    def moved(file: str | None) -> str | None:
+        if file == old.rstrip("/"):
+            return new.rstrip("/")
+        return new + file[len(old) :] if file and file.startswith(old) else file
+
     outcome.violations = [
         Violation(
             rule=v.rule,
             message=v.message,
             severity=v.severity,
             hint=v.hint,
-            file=new + v.file[len(old) :] if v.file and v.file.startswith(old) else v.file,
+            file=moved(v.file),
             line=v.line,
             path=v.path,
             commit=v.commit,

@@ -49,3 +49,15 @@ def commit_tree(data: bytes) -> str:
     if not first.startswith(b"tree "):
         raise ValueError("not a commit object")
     return first[5:].decode("ascii")
+
+
+def tree_names(data: bytes) -> list[str]:
+    """The entry names of a tree object (`<mode> <name>\\0<20-byte id>` records)."""
+    names = []
+    at = 0
+    while at < len(data):
+        space = data.index(b" ", at)
+        nul = data.index(b"\0", space)
+        names.append(data[space + 1 : nul].decode("utf-8", "surrogateescape"))
+        at = nul + 21
+    return names

@@ -8,6 +8,7 @@ A rerun reads the journal and finishes, or forgets it when the refs never moved.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from git_pods.checks.diff_rules import path_rules, unsafe_reason
 from git_pods.checks.rules import violation
 from git_pods.checks.trailers import Expected, expected_for
 from git_pods.config import CONFIG_PATH, Config, default_config, parse_config
-from git_pods.gitio.objects import Obj, read_objects
+from git_pods.gitio.objects import Obj, read_objects, tree_names
 from git_pods.gitio.runner import Git
 from git_pods.promote.build import (
     EMPTY_TREE,
@@ -218,6 +219,7 @@ class Builder:
         self.archived = archived
         self.trees: list[tuple[Candidate, str, tuple[int, int, int]]] = []
         self.warnings: list[Violation] = []
+        self._names: dict[str, str] | None = None
 
     def build(self, candidates: Sequence[Candidate]) -> list[Outcome]:
         """Outcomes for the candidates that did not make it; the rest are in self.trees."""
@@ -234,6 +236,9 @@ class Builder:
             if isinstance(result, str):
                 if self.options.three_way:
                     self.index.read(last)  # a failed --3way leaves conflict stages behind
+                if "beyond a symbolic link" in result:
+                    out.append(self._through_link(candidate, result))
+                    continue
                 verbose = self.index.check(candidate.files[DIFF], self.options.apply_flags)
                 failure = diagnose(result, verbose, candidate.files[DIFF])
                 out.append(self._not_applied(candidate, failure))
@@ -242,11 +247,48 @@ class Builder:
             self.trees.append((candidate, last, result))
         return out
 
+    def _through_link(self, candidate: Candidate, stderr: str) -> Outcome:
+        named = re.search(r"affected file '(.+?)' is beyond a symbolic link", stderr)
+        where = f"{named.group(1)} " if named else ""
+        return self.rejected(
+            candidate,
+            [
+                violation(
+                    "GP304",
+                    f"the diff writes {where}through a symbolic link",
+                    file=self.show(candidate.folder / DIFF),
+                )
+            ],
+        )
+
+    def _promoted_names(self) -> dict[str, str]:
+        """Promoted diffs at the target's base, by case-folded name (ids are unique ignoring case)."""
+        if self._names is None:
+            listing = self.archived.get(PATCHES_DIR)
+            names = tree_names(listing.data) if listing is not None and listing.kind == "tree" else []
+            self._names = {n.casefold(): n for n in names if n.endswith(".diff")}
+        return self._names
+
     def _judge(self, candidate: Candidate) -> Outcome | None:
         """The bundle's own rules, with the target's policy; None when it may be applied."""
         here = self.archived.get(f"{PATCHES_DIR}/{candidate.patch_id}.diff")
         if here is not None:
             return self._already(candidate)
+        other = self._promoted_names().get(f"{candidate.patch_id}.diff".casefold())
+        if other is not None:
+            return self.rejected(
+                candidate,
+                [
+                    violation(
+                        "GP401",
+                        f"{candidate.patch_id} differs only in letter case from {other[: -len('.diff')]}, "
+                        f"already promoted on {self.target.branch}",
+                        file=self.show(candidate.folder),
+                        hint="patch ids are unique ignoring case (macOS and Windows fold them): "
+                        "give the bundle a new patch id",
+                    )
+                ],
+            )
         bundle = in_folder(candidate.folder, "queued")
         found = [
             v
@@ -488,7 +530,10 @@ def archive_specs(base: str, patch_id: str) -> list[str]:
     """What a rerun needs to know whether a bundle is already on the branch, and whether its
     queue copy is tracked there."""
     paths = archive_paths(patch_id)
-    return [f"{base}:{p}" for p in paths.values()] + [f"{base}:{QUEUE_DIR}/{patch_id}"]
+    return [f"{base}:{p}" for p in paths.values()] + [
+        f"{base}:{QUEUE_DIR}/{patch_id}",
+        f"{base}:{PATCHES_DIR}",
+    ]
 
 
 def unprefixed(found: dict[str, Obj | None], base: str) -> dict[str, Obj | None]:

@@ -10,7 +10,6 @@ from types import MappingProxyType
 from git_pods import ids
 from git_pods.bundle import DIFF, DIGESTED, LOG_SCHEMAS, QUEUE_DIR, TRACE, bundle_digest
 from git_pods.errors import UsageError
-from git_pods.queueing import queued
 from git_pods.record import record
 from git_pods.yamlsafe import YamlProblems, load
 
@@ -41,20 +40,22 @@ class Candidate:
 def queue_order(root: Path) -> list[Path]:
     """The queue's bundle folders in promotion order: the ids `series` lists (as quilt does),
     then the rest by patch id (the seeds' timestamped ids sort by time)."""
-    entries = {
-        key: path
-        for key, path in queued(root).items()
-        if path.is_dir() and not path.is_symlink() and not path.name.startswith(".")
-    }
+    queue = root / QUEUE_DIR
+    folders = (
+        sorted(p for p in queue.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+        if queue.is_dir() and not queue.is_symlink()
+        else []
+    )
     listed: list[Path] = []
-    series = root / QUEUE_DIR / SERIES
+    series = queue / SERIES
     if series.is_file() and not series.is_symlink():
+        by_key: dict[str, list[Path]] = {}
+        for folder in folders:
+            by_key.setdefault(folder.name.casefold(), []).append(folder)
         for line in series.read_text("utf-8", "replace").splitlines():
             name = line.split("#", 1)[0].strip().casefold()
-            if name in entries and entries[name] not in listed:
-                listed.append(entries[name])
-    rest = sorted((p for p in entries.values() if p not in listed), key=lambda p: p.name)
-    return listed + rest
+            listed += [p for p in by_key.get(name, []) if p not in listed]
+    return listed + [p for p in folders if p not in listed]
 
 
 def choose(root: Path, wanted: Sequence[str], take_all: bool) -> list[Path]:
@@ -82,6 +83,17 @@ def choose(root: Path, wanted: Sequence[str], take_all: bool) -> list[Path]:
         )
     keys = {w.casefold() for w in wanted}
     return [p for p in ordered if p.name.casefold() in keys]
+
+
+def case_twins(candidates: Sequence[Candidate]) -> dict[str, str]:
+    """Queued ids that differ from an earlier one only in letter case: id -> the earlier id."""
+    first: dict[str, str] = {}
+    twins: dict[str, str] = {}
+    for candidate in candidates:
+        earlier = first.setdefault(candidate.patch_id.casefold(), candidate.patch_id)
+        if earlier != candidate.patch_id:
+            twins[candidate.patch_id] = earlier
+    return twins
 
 
 def read_candidate(folder: Path) -> Candidate:
