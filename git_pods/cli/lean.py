@@ -1,0 +1,93 @@
+"""Entry points that skip typer for the plain command lines people and scripts type most.
+
+typer 0.29 builds a pydantic adapter per option while parsing (about 100 ms, more than the
+work of validating a bundle or promoting a few): these entries parse the simple cases
+themselves and hand anything else (help, unknown or malformed options, `--`) to the typer
+shell, which stays the reference. A test proves both parse every simple line the same.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from git_pods.cli import _guard
+
+_PROMOTE_FLAGS = {
+    "--all": "all",
+    "--dry-run": "dry_run",
+    "--wait": "wait",
+    "--signoff": "signoff",
+    "--3way": "three_way",
+    "--recount": "recount",
+    "--push": "push",
+}
+
+
+def validate_options(args: Sequence[str]) -> dict[str, object] | None:
+    """`git pod-validate [--json] [PATH...]` with plain paths; None for anything else."""
+    paths = []
+    for arg in args:
+        if arg == "--json":
+            continue
+        if arg.startswith("-"):  # options with values, '-' for stdin, '--', help: the typer shell
+            return None
+        paths.append(arg)
+    return {"paths": tuple(paths), "schema": None, "explain": None}
+
+
+def promote_options(args: Sequence[str]) -> dict[str, object] | None:
+    """`git pod-promote [ID...] [flags] [--onto BRANCH] [--json]`; None for anything else."""
+    found: dict[str, object] = {"ids": ()}
+    ids: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json":
+            continue
+        if arg in _PROMOTE_FLAGS and _PROMOTE_FLAGS[arg] not in found:
+            found[_PROMOTE_FLAGS[arg]] = True
+        elif arg == "--onto" and "onto" not in found and rest and not rest[0].startswith("-"):
+            found["onto"] = rest.pop(0)
+        elif arg.startswith("--onto=") and "onto" not in found and len(arg) > len("--onto="):
+            found["onto"] = arg[len("--onto=") :]
+        elif arg.startswith("-"):
+            return None
+        else:
+            ids.append(arg)
+    found["ids"] = tuple(ids)
+    return found
+
+
+def validate() -> NoReturn:
+    args = sys.argv[1:]
+    parsed = validate_options(args)
+    if parsed is None:
+        from git_pods.cli.validate import main
+
+        main()
+    from git_pods.commands import validate as command
+
+    options = command.ValidateOptions(**parsed)  # type: ignore[arg-type]
+    _guard.guarded(
+        "validate",
+        args,
+        lambda: command.run(
+            options, Path.cwd(), _guard.output("validate", "--json" in args), sys.stdin.buffer
+        ),
+    )
+
+
+def promote() -> NoReturn:
+    args = sys.argv[1:]
+    parsed = promote_options(args)
+    if parsed is None:
+        from git_pods.cli.promote import main
+
+        main()
+    from git_pods.commands import promote as command
+
+    options = command.PromoteOptions(**parsed)  # type: ignore[arg-type]
+    _guard.guarded("promote", args, lambda: command.run(options, Path.cwd(), sys.stdout, "--json" in args))

@@ -1,0 +1,101 @@
+"""The lean entry points parse every simple command line exactly as the typer shells do."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from git_pods.cli import lean
+from git_pods.cli import promote as promote_cli
+from git_pods.cli import validate as validate_cli
+from git_pods.commands import promote as promote_command
+from git_pods.commands import validate as validate_command
+from helpers import BIN, git
+
+PROMOTE_LINES = [
+    ["--all"],
+    ["patch_1"],
+    ["patch_1", "patch_2", "--dry-run"],
+    ["--all", "--onto", "main", "--signoff", "--json"],
+    ["--onto=release/1.0", "--all", "--wait"],
+    ["patch_1", "--3way", "--recount"],
+    ["--json", "patch_1", "--push"],
+    [],
+]
+VALIDATE_LINES = [[], ["--json"], [".patches/queue/patch_1"], ["a.yaml", "--json", "b folder/c.yaml"]]
+TYPER_ONLY = [
+    ["-h"],
+    ["--help"],
+    ["--onto"],
+    ["--onto", "--all"],
+    ["--al"],
+    ["--all", "--all"],
+    ["--", "patch_1"],
+    ["--onto", "a", "--onto", "b"],
+]
+
+
+def _typer_options(app: typer.Typer, module: Any, args: list[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    seen: list[Any] = []
+
+    def capture(options: Any, *rest: Any, **kwargs: Any) -> int:
+        seen.append(options)
+        return 0
+
+    monkeypatch.setattr(module, "run", capture)
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        typer.main.get_command(app).main(args=args, standalone_mode=False)
+    (options,) = seen
+    return options
+
+
+@pytest.mark.parametrize("args", PROMOTE_LINES)
+def test_promote_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = lean.promote_options(args)
+    assert parsed is not None
+    expected = _typer_options(promote_cli.app, promote_command, args, monkeypatch)
+    assert promote_command.PromoteOptions(**parsed) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("args", VALIDATE_LINES)
+def test_validate_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = lean.validate_options(args)
+    assert parsed is not None
+    expected = _typer_options(validate_cli.app, validate_command, args, monkeypatch)
+    assert validate_command.ValidateOptions(**parsed) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("args", TYPER_ONLY)
+def test_anything_else_goes_to_typer(args: list[str]) -> None:
+    assert lean.promote_options(args) is None
+
+
+@pytest.mark.parametrize("args", [["-"], ["--schema", "changelog", "x.yaml"], ["--explain", "GP301"], ["-h"]])
+def test_validate_options_with_values_go_to_typer(args: list[str]) -> None:
+    assert lean.validate_options(args) is None
+
+
+def test_the_installed_entries_still_give_help_and_usage_errors(repo: Path) -> None:
+    for verb in ("promote", "validate"):
+        done = subprocess.run(
+            [str(BIN / f"git-pod-{verb}"), "-h"], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0 and "Examples:" in done.stdout
+    promote = str(BIN / "git-pod-promote")
+    done = subprocess.run([promote, "--al"], cwd=repo, capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "No such option: --al" in done.stderr
+    git(repo, "commit", "-q", "--allow-empty", "-m", "base")
+    done = subprocess.run(
+        [str(BIN / "git-pod-promote"), "--all", "--json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and '"bundles": []' in done.stdout
