@@ -87,9 +87,9 @@ def _promote(
     head_ref = _head_ref(git)
     notices: list[str] = []
     if not options.dry_run:
-        notices += finish.recover(git, root, common, head_ref)
+        notices += finish.recover(git, root, common, gitdir, head_ref)
         publish.drop_temp_refs(git, publish.leftover_temp_refs(git, common))
-        finish.clean_trash(root)
+        finish.clean_trash(root, common)
     scratch = _scratch(common / SCRATCH)
     candidates = [read_candidate(folder) for folder in choose(root, options.ids, options.all)]
     twins = case_twins(candidates)
@@ -163,7 +163,7 @@ def _promote(
         ordered = _in_queue_order(outcomes, candidates)
         if not options.dry_run:
             if final or any(o.status == "rejected" for o in ordered):
-                _publish(git, root, common, scratch, repo, final, ordered, settings.sign, now)
+                _publish(git, root, common, gitdir, scratch, repo, final, ordered, settings.sign, now)
             for outcome in ordered:
                 if outcome.status == "already":
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
@@ -451,6 +451,7 @@ def _publish(
     git: Git,
     root: Path,
     common: Path,
+    gitdir: Path,
     scratch: Path,
     repo: Repo,
     final: list[publish.Target],
@@ -519,7 +520,7 @@ def _publish(
     else:  # pragma: no cover - five concurrent note writers in a row
         publish.drop_temp_refs(git, temp_refs)
         raise publish.BranchMoved(f"{repo.notes_ref} kept moving", hint="run git pod-promote again")
-    finish.recover(git, root, common, repo.head_ref)  # the same steps a rerun takes after a kill
+    finish.recover(git, root, common, gitdir, repo.head_ref)  # the same steps a rerun takes after a kill
 
 
 def _sha(obj: Obj | None) -> str | None:

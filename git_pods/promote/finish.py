@@ -7,14 +7,16 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
+from git_pods.errors import RepoStateError
 from git_pods.fsio import remove_tree, write_atomic
+from git_pods.gitio.locks import check_git_locks
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
 from git_pods.promote.build import EMPTY_TREE
@@ -101,8 +103,10 @@ def dequeue(folder: Path, digest: str | None) -> bool:
     return True
 
 
-def clean_trash(root: Path) -> None:
-    """Finish deleting folders a killed run renamed aside."""
+def clean_trash(root: Path, common: Path) -> None:
+    """Finish deleting folders a killed run renamed aside, and its half-written journal."""
+    for stale in (common / JOURNAL).parent.glob(f".{Path(JOURNAL).name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     queue = root / QUEUE_DIR
     if queue.is_dir():
         for stale in queue.glob(".trash-*"):
@@ -132,8 +136,14 @@ def _reason_text(reason: Mapping[str, Any]) -> bytes:
     return yaml.safe_dump(dict(reason), sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
 
 
-def recover(git: Git, root: Path, common: Path, head_ref: str | None, out: Any = None) -> list[str]:
-    """Finish what a killed promote published, or forget what it had not; what was done, as lines."""
+def recover(
+    git: Git, root: Path, common: Path, gitdir: Path, head_ref: str | None, out: Any = None
+) -> list[str]:
+    """Finish what a killed promote published, or forget what it had not; what was done, as lines.
+
+    The journal stays until every step is done: a step that cannot be done now (git's index
+    lock in the way, files in the way of the working tree) stops with exit 3, and the next
+    run takes it up again."""
     entry = read_journal(common)
     if entry is None:
         return []
@@ -141,15 +151,7 @@ def recover(git: Git, root: Path, common: Path, head_ref: str | None, out: Any =
     if entry and published(git, entry):
         for target in entry.get("targets", []):
             if target.get("checked_out") and head_ref == target["ref"]:
-                old = target["old"] or EMPTY_TREE
-                index_at_old = git.run(["diff-index", "--cached", "--quiet", old, "--"], check=False)
-                if index_at_old.returncode == 0:
-                    problem = bring_up(git, old, target["new"])
-                    if problem:
-                        (out or sys.stderr).write(
-                            f"git pod-promote: warning: {target['branch']} moved but the working tree "
-                            f"could not follow: {problem}\n    fix: git reset --keep {target['new'][:12]}\n"
-                        )
+                _follow(git, gitdir, target["branch"], target["old"] or EMPTY_TREE, target["new"], out)
         for item in entry.get("promoted", []):
             if dequeue(root / QUEUE_DIR / item["id"], item.get("digest")):
                 lines.append(f"finished {item['id']}: promoted on {item['branch']} by an interrupted run")
@@ -160,5 +162,21 @@ def recover(git: Git, root: Path, common: Path, head_ref: str | None, out: Any =
     return lines
 
 
-def ids_of(entries: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [str(e["id"]) for e in entries]
+def _follow(git: Git, gitdir: Path, branch: str, old: str, new: str, out: Any) -> None:
+    """Bring the checked-out branch's index and working tree from old to new, once."""
+    check_git_locks([gitdir / "index.lock", gitdir / "HEAD.lock"])
+    if git.run(["diff-index", "--cached", "--quiet", new, "--"], check=False).returncode == 0:
+        return  # done already
+    if git.run(["diff-index", "--cached", "--quiet", old, "--"], check=False).returncode != 0:
+        (out or sys.stderr).write(
+            f"git pod-promote: warning: {branch} moved to {new[:12]}, and your index has changed since; "
+            "it was left as it is\n"
+        )
+        return
+    problem = bring_up(git, old, new)
+    if problem:
+        raise RepoStateError(
+            f"{branch} moved to {new[:12]}, but its working tree could not follow: {problem}",
+            hint=f"move what is in the way, then run git pod-promote again (it finishes the update); "
+            f"or by hand: git read-tree -m -u {old[:12]} {new[:12]}",
+        )

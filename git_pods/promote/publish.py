@@ -189,7 +189,8 @@ def drop_temp_refs(git: Git, refs: Sequence[str]) -> None:
 def leftover_temp_refs(git: Git, common: Path) -> list[str]:
     """Scratch refs a killed run left; looked for on disk first, so a clean repo costs no process."""
     packed = common / "packed-refs"
-    loose = (common / TEMP_REFS).is_dir()
+    folder = common / TEMP_REFS
+    loose = folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
     try:
         in_packed = packed.is_file() and TEMP_REFS.encode() in packed.read_bytes()
     except OSError:
