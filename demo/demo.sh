@@ -133,7 +133,7 @@ show git pod-promote --all --dry-run
 step "Promote: each valid bundle becomes one commit on its task's branch; the broken one is rejected"
 echo "(built in a temporary index: your working tree and index are not touched)"
 show git pod-promote --all
-git log --oneline pods/F2.1 | head -3
+git log --oneline -3 pods/F2.1
 
 step "A promoted commit: the code, .patches/<ID>.diff and .logs/<ID>/, the changelog as message, the trailers"
 git show --stat --format='%B' pods/F2.1~1 | sed '/^$/N;/^\n$/D'
