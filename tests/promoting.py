@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from helpers import Result, cli, git
 
@@ -124,3 +127,30 @@ def events(root: Path, rev: str) -> list[str]:
         ["git", "notes", "--ref=pods", "show", rev], cwd=root, capture_output=True, text=True, check=False
     )
     return done.stdout.splitlines() if done.returncode == 0 else []
+
+
+IDENTITY = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test Lead",
+    "GIT_AUTHOR_EMAIL": "lead@example.com",
+    "GIT_COMMITTER_NAME": "Test Lead",
+    "GIT_COMMITTER_EMAIL": "lead@example.com",
+}
+
+
+def pods_template(factory: pytest.TempPathFactory, **config: str) -> Path:
+    """One adopted repository for a module-scoped fixture (the autouse identity fixture is
+    function-scoped, so the same settings are applied here); tests copy it and work in the copy."""
+    top = factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**IDENTITY, "HOME": str(top / "home")}.items():
+            patch.setenv(name, value)
+        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+            patch.delenv(name, raising=False)
+        root = top / "repo"
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        for key, value in config.items():
+            git(root, "config", key.replace("_", "."), value)
+        return pods_repo(root)

@@ -23,7 +23,7 @@ from promoting import (
     diff_of_change,
     events,
     patch_ids_in_history,
-    pods_repo,
+    pods_template,
     promote,
     refs,
 )
@@ -32,31 +32,10 @@ Change = Callable[[Path], None]
 BRANCH = "pods/F2.1"
 
 
-IDENTITY = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test Lead",
-    "GIT_AUTHOR_EMAIL": "lead@example.com",
-    "GIT_COMMITTER_NAME": "Test Lead",
-    "GIT_COMMITTER_EMAIL": "lead@example.com",
-}
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One adopted repository per module (and worker); each test promotes in its own copy."""
-    top = tmp_path_factory.mktemp("template")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**IDENTITY, "HOME": str(top / "home")}.items():
-            patch.setenv(name, value)
-        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-            patch.delenv(name, raising=False)
-        root = top / "repo"
-        root.mkdir()
-        git(root, "init", "-q", "-b", "main")
-        git(root, "config", "core.autocrlf", "false")
-        git(root, "config", "core.fileMode", "true")
-        return pods_repo(root)
+    return pods_template(tmp_path_factory, core_autocrlf="false", core_fileMode="true")
 
 
 @pytest.fixture

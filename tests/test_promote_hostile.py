@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from helpers import git
-from promoting import bundle, code_tree, diff_of_change, events, pods_repo, promote
+from promoting import bundle, code_tree, diff_of_change, events, pods_template, promote
 
 BRANCH = "pods/F2.1"
 BAD = "patch_bad"
@@ -536,29 +536,10 @@ def _good_change(root: Path) -> None:
     (root / "src/good.py").write_text("def good():\n    return True\n")
 
 
-IDENTITY = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Test Lead",
-    "GIT_AUTHOR_EMAIL": "lead@example.com",
-    "GIT_COMMITTER_NAME": "Test Lead",
-    "GIT_COMMITTER_EMAIL": "lead@example.com",
-}
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One adopted repository per module (and worker); each case runs in its own copy."""
-    top = tmp_path_factory.mktemp("template")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**IDENTITY, "HOME": str(top / "home")}.items():
-            patch.setenv(name, value)
-        for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-            patch.delenv(name, raising=False)
-        root = top / "repo"
-        root.mkdir()
-        git(root, "init", "-q", "-b", "main")
-        return pods_repo(root)
+    return pods_template(tmp_path_factory)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -9,11 +9,13 @@ shell, which stays the reference. A test proves both parse every simple line the
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from git_pods.cli import _guard
+
+Runner = Callable[[dict[str, object], bool], int]
 
 _PROMOTE_FLAGS = {
     "--all": "all",
@@ -61,33 +63,34 @@ def promote_options(args: Sequence[str]) -> dict[str, object] | None:
     return found
 
 
-def validate() -> NoReturn:
+def _entry(verb: str, parse: Callable[[Sequence[str]], dict[str, object] | None], run: Runner) -> NoReturn:
+    """Parse the command line here when it is simple, else hand it to the verb's typer shell."""
     args = sys.argv[1:]
-    parsed = validate_options(args)
+    parsed = parse(args)
     if parsed is None:
-        from git_pods.cli.validate import main
+        import importlib
 
-        main()
+        importlib.import_module(f"git_pods.cli.{verb}").main()
+    _guard.guarded(verb, args, lambda: run(parsed or {}, "--json" in args))
+
+
+def _run_validate(parsed: dict[str, object], json_mode: bool) -> int:
     from git_pods.commands import validate as command
 
     options = command.ValidateOptions(**parsed)  # type: ignore[arg-type]
-    _guard.guarded(
-        "validate",
-        args,
-        lambda: command.run(
-            options, Path.cwd(), _guard.output("validate", "--json" in args), sys.stdin.buffer
-        ),
-    )
+    return command.run(options, Path.cwd(), _guard.output("validate", json_mode), sys.stdin.buffer)
 
 
-def promote() -> NoReturn:
-    args = sys.argv[1:]
-    parsed = promote_options(args)
-    if parsed is None:
-        from git_pods.cli.promote import main
-
-        main()
+def _run_promote(parsed: dict[str, object], json_mode: bool) -> int:
     from git_pods.commands import promote as command
 
     options = command.PromoteOptions(**parsed)  # type: ignore[arg-type]
-    _guard.guarded("promote", args, lambda: command.run(options, Path.cwd(), sys.stdout, "--json" in args))
+    return command.run(options, Path.cwd(), sys.stdout, json_mode)
+
+
+def validate() -> NoReturn:
+    _entry("validate", validate_options, _run_validate)
+
+
+def promote() -> NoReturn:
+    _entry("promote", promote_options, _run_promote)
