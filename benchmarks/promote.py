@@ -50,19 +50,31 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from git_pods.gitio.runner import clean_env
+from _common import (
+    BASELINE,
+    CheckFailed,
+    Timed,
+    bench_env,
+    bench_main,
+    case_stats,
+    find_tools,
+    output_tail,
+    parse_args,
+    progress,
+    table_head,
+    table_row,
+    target_text,
+    timed_run,
+)
 
 INIT = "git-pod-init"
 PROMOTE = "git-pod-promote"
@@ -78,46 +90,25 @@ NEW_FILES = 9  # and adds this many modules, the last one padded to reach DIFF_L
 BIG_ID = "patch_big"
 BRANCH = "main"
 
-BASELINE = "python -c pass"
 PROMOTE_CASE = f"promote {BUNDLES} bundles"
 AM_CASE = f"git am, same {BUNDLES} patches"
 VALIDATE_CASE = "validate a 100,000-line diff"
 APPLY_CASE = "git apply --check --numstat, same diff"
 
-PINNED_GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Bench Lead",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "Bench Lead",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-}
 # git-pods' own record in a tree: left out when comparing promote's code with git am's.
 RECORD_PATHS = (".patches/", ".logs/")
 CODE_ONLY = ["--", ".", ":(exclude).patches", ":(exclude).logs"]
 DIFF_OPTIONS = ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--binary"]
 
 
-class CheckFailed(Exception):
-    """A fixture command or a checked run did not do what it must: timing it would be worthless."""
-
-
 @dataclass
-class Case:
+class Case(Timed):
     """One command timed as a whole process. cwd None: a fresh copy of base/ each round."""
 
     name: str
     argv: list[str]
     cwd: Path | None
     samples: list[float] = field(default_factory=list)
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples) * 1000
-
-    @property
-    def command(self) -> str:
-        return " ".join(self.argv)
 
 
 @dataclass
@@ -155,16 +146,6 @@ class Fixtures:
 # --- running things ----------------------------------------------------------------------------
 
 
-def bench_env() -> dict[str, str]:
-    """The caller's environment without repository-pointing GIT_* variables, with git config pinned."""
-    return clean_env(PINNED_GIT_ENV)
-
-
-def output_tail(done: subprocess.CompletedProcess[bytes]) -> str:
-    text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
-    return "\n    ".join(text.splitlines()[-15:] or ["(no output)"])
-
-
 def captured(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False
@@ -197,19 +178,9 @@ def fresh_copy(source: Path, dest: Path, env: dict[str, str]) -> Path:
 
 
 def time_once(case: Case, cwd: Path, env: dict[str, str]) -> None:
-    start = time.perf_counter()
-    done = subprocess.run(
-        case.argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise CheckFailed(f"`{case.command}` in {cwd} exited {done.returncode} during timing, expected 0")
+    elapsed, code = timed_run(case.argv, cwd, env)
+    if code != 0:
+        raise CheckFailed(f"`{case.command}` in {cwd} exited {code} during timing, expected 0")
     case.samples.append(elapsed)
 
 
@@ -448,25 +419,13 @@ def measure(baseline: Case, pairs: Sequence[Pair], fx: Fixtures, rounds: int, en
 # --- report ------------------------------------------------------------------------------------
 
 
-def case_summary(case: Case, base_ms: float) -> dict[str, Any]:
-    return {
-        "name": case.name,
-        "command": case.command,
-        "runs": len(case.samples),
-        "median_ms": round(case.median_ms, 2),
-        "min_ms": round(min(case.samples) * 1000, 2),
-        "max_ms": round(max(case.samples) * 1000, 2),
-        "ratio": round(case.median_ms / base_ms, 2),
-    }
-
-
 def pair_summary(pair: Pair) -> dict[str, Any]:
     per_round = pair.round_ratios
     return {
         "name": pair.ours.name,
         "against": pair.git.name,
         "ratio": round(pair.ratio, 2),
-        "target": f"<= {pair.target:g}x",
+        "target": target_text(pair.target),
         "target_ratio": pair.target,
         "target_met": pair.ratio <= pair.target,
         "round_ratios": [round(r, 2) for r in per_round],
@@ -481,7 +440,7 @@ def summary(baseline: Case, pairs: Sequence[Pair], rounds: int, fx: Fixtures, ke
         "baseline": BASELINE,
         "python": sys.executable,
         "rounds": rounds,
-        "cases": [case_summary(c, base_ms) for c in (baseline, *(x for p in pairs for x in (p.ours, p.git)))],
+        "cases": [case_stats(c, base_ms) for c in (baseline, *(x for p in pairs for x in (p.ours, p.git)))],
         "pairs": [pair_summary(p) for p in pairs],
         "per_bundle_ms": round((promote.ours.median_ms - base_ms) / BUNDLES, 3),
         "per_patch_am_ms": round(promote.git.median_ms / BUNDLES, 3),
@@ -511,13 +470,9 @@ def print_table(data: dict[str, Any]) -> None:
     print("target: DESIGN §8's ceiling for × git; reported, never asserted")
     print()
     width = max(len(c["name"]) for c in cases)
-    print(
-        f"{'case':<{width}} {'runs':>4} {'median ms':>10} {'min-max ms':>17} {'× ' + BASELINE:>18}"
-        f" {'× git':>6} {'target':>7}"
-    )
+    print(f"{table_head(width)} {'× git':>6} {'target':>7}")
     for c in cases:
-        spread = f"{c['min_ms']:.1f}-{c['max_ms']:.1f}"
-        line = f"{c['name']:<{width}} {c['runs']:>4} {c['median_ms']:>10.1f} {spread:>17} {c['ratio']:>18.2f}"
+        line = table_row(c, width)
         if c["name"] in pairs:
             p = pairs[c["name"]]
             line += f" {p['ratio']:>6.2f} {p['target']:>7} {'met' if p['target_met'] else 'MISSED'}"
@@ -540,21 +495,6 @@ def print_table(data: dict[str, Any]) -> None:
 
 
 # --- main --------------------------------------------------------------------------------------
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="timed rounds")
-    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary fixtures and print where")
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
-    return args
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def bench(args: argparse.Namespace, tmp: Path, tools: dict[str, str]) -> dict[str, Any]:
@@ -583,30 +523,17 @@ def bench(args: argparse.Namespace, tmp: Path, tools: dict[str, str]) -> dict[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    found = {name: shutil.which(name) for name in (INIT, PROMOTE, VALIDATE)}
-    missing = [name for name, path in found.items() if path is None]
-    if missing:
-        progress(f"error: {' and '.join(missing)} not on PATH (put the virtualenv's bin folder first)")
+    args = parse_args(argv, __doc__, DEFAULT_ROUNDS, "timed rounds")
+    tools = find_tools((INIT, PROMOTE, VALIDATE))
+    if tools is None:
         return 1
-    tools = {name: str(path) for name, path in found.items()}
-    tmp = Path(tempfile.mkdtemp(prefix="git-pods-bench-promote-"))
-    try:
-        data = bench(args, tmp, tools)
-    except CheckFailed as exc:
-        progress(f"error: a fixture command or a check failed; the timings are void.\n{exc}")
-        return 1
-    except OSError as exc:
-        progress(f"error: could not run a fixture command; the timings are void.\n{exc}")
-        return 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print_table(data)
-    return 0
+    return bench_main(
+        args,
+        "git-pods-bench-promote-",
+        lambda tmp: bench(args, tmp, tools),
+        print_table,
+        "a fixture command or a check failed",
+    )
 
 
 if __name__ == "__main__":

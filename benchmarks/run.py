@@ -26,13 +26,10 @@ git-pod-init on PATH.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +37,22 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from git_pods.gitio.runner import clean_env
+from _common import (
+    BASELINE,
+    CheckFailed,
+    Timed,
+    bench_env,
+    bench_main,
+    case_stats,
+    find_tools,
+    output_tail,
+    parse_args,
+    progress,
+    table_head,
+    table_row,
+    target_text,
+    timed_run,
+)
 
 VALIDATE = "git-pod-validate"
 INIT = "git-pod-init"
@@ -48,7 +60,6 @@ BIG_COUNT = 1000
 DEFAULT_ROUNDS = 15
 BIG_BUDGET_S = 60.0  # the 1,000-bundle case's timed runs, estimated from its warm-up run
 MIN_BIG_ROUNDS = 3
-BASELINE = "python -c pass"
 NO_POD = "pre-commit hook, no pod files staged"
 ONE_STAGED = "pre-commit hook, one bundle staged"
 COMMIT_MSG = "commit-msg hook, no archive"
@@ -60,25 +71,11 @@ MESSAGE_FILE = ".git/COMMIT_EDITMSG"
 # What git 2.39 adds to a hook's environment for a plain `git commit` at the work tree's top.
 HOOK_ENV = {"GIT_INDEX_FILE": ".git/index", "GIT_PREFIX": ""}
 
-PINNED_GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Bench Lead",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "Bench Lead",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-}
-
-
-class CheckFailed(Exception):
-    """A fixture command did not exit as expected: timing it would be worthless."""
-
-
 Breaker = Callable[[Path, dict[str, str]], None]  # (copied fixture, environment) -> None
 
 
 @dataclass
-class Case:
+class Case(Timed):
     """One command timed as a whole process."""
 
     name: str
@@ -92,26 +89,12 @@ class Case:
     samples: list[float] = field(default_factory=list)
 
     @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples) * 1000
-
-    @property
-    def command(self) -> str:
-        return " ".join(self.argv)
-
-    @property
     def slug(self) -> str:
         """The name as a folder name: where the broken copy of the fixture goes."""
         return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
 
 
 # --- fixtures ----------------------------------------------------------------------------------
-
-
-def bench_env() -> dict[str, str]:
-    """The caller's environment without repository-pointing GIT_* variables, with git config pinned."""
-    env = clean_env(PINNED_GIT_ENV)
-    return env
 
 
 def patch_id(n: int) -> str:
@@ -141,12 +124,6 @@ def write_bundle(queue: Path, n: int) -> str:
     for name, text in bundle_files(pid, n).items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")
     return pid
-
-
-def output_tail(done: subprocess.CompletedProcess[str]) -> str:
-    """The last lines a failed command printed, indented, for the error message."""
-    tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
-    return "\n    ".join(tail or ["(no output)"])
 
 
 def setup(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -307,19 +284,9 @@ def rounds_with(case: Case, rounds: int) -> set[int]:
 
 
 def time_once(case: Case, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(
-        case.argv,
-        cwd=case.cwd,
-        env={**env, **case.env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise CheckFailed(f"`{case.command}` exited {done.returncode} during timing, expected 0")
+    elapsed, code = timed_run(case.argv, case.cwd, {**env, **case.env})
+    if code != 0:
+        raise CheckFailed(f"`{case.command}` exited {code} during timing, expected 0")
     return elapsed
 
 
@@ -335,20 +302,10 @@ def measure(cases: Sequence[Case], rounds: int, env: dict[str, str]) -> None:
 # --- report ------------------------------------------------------------------------------------
 
 
-def target_text(target: float | None) -> str:
-    return f"<= {target:g}x" if target is not None else "-"
-
-
 def case_summary(case: Case, base: float) -> dict[str, Any]:
     ratio = case.median_ms / base
     return {
-        "name": case.name,
-        "command": case.command,
-        "runs": len(case.samples),
-        "median_ms": round(case.median_ms, 2),
-        "min_ms": round(min(case.samples) * 1000, 2),
-        "max_ms": round(max(case.samples) * 1000, 2),
-        "ratio": round(ratio, 2),
+        **case_stats(case, base),
         "target": target_text(case.target),
         "target_ratio": case.target,
         "target_met": None if case.target is None else ratio <= case.target,
@@ -401,16 +358,9 @@ def print_table(data: dict[str, Any], validate: str, init: str) -> None:
     print_header(data, validate, init)
     print()
     width = max(len(name) for name in named)
-    print(
-        f"{'case':<{width}} {'runs':>4} {'median ms':>10} {'min-max ms':>17} {'× ' + BASELINE:>18}"
-        f" {'target':>7}"
-    )
+    print(f"{table_head(width)} {'target':>7}")
     for c in data["cases"]:
-        spread = f"{c['min_ms']:.1f}-{c['max_ms']:.1f}"
-        print(
-            f"{c['name']:<{width}} {c['runs']:>4} {c['median_ms']:>10.1f} {spread:>17} {c['ratio']:>18.2f}"
-            f" {c['target']:>7} {verdict(c)}".rstrip()
-        )
+        print(f"{table_row(c, width)} {c['target']:>7} {verdict(c)}".rstrip())
     print()
     per = data["per_bundle_ms"]
     extra = data["per_extra_bundle_ms"]
@@ -422,21 +372,6 @@ def print_table(data: dict[str, Any], validate: str, init: str) -> None:
 
 
 # --- main --------------------------------------------------------------------------------------
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="rounds for the fast cases")
-    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary fixtures and print where")
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
-    return args
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def bench(args: argparse.Namespace, tmp: Path, validate: str, init: str) -> dict[str, Any]:
@@ -452,30 +387,18 @@ def bench(args: argparse.Namespace, tmp: Path, validate: str, init: str) -> dict
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    tools = {name: shutil.which(name) for name in (VALIDATE, INIT)}
-    missing = [name for name, path in tools.items() if path is None]
-    if missing:
-        progress(f"error: {' and '.join(missing)} not on PATH (put the virtualenv's bin folder first)")
+    args = parse_args(argv, __doc__, DEFAULT_ROUNDS, "rounds for the fast cases")
+    tools = find_tools((VALIDATE, INIT))
+    if tools is None:
         return 1
-    validate, init = str(tools[VALIDATE]), str(tools[INIT])
-    tmp = Path(tempfile.mkdtemp(prefix="git-pods-bench-"))
-    try:
-        data = bench(args, tmp, validate, init)
-    except (CheckFailed, subprocess.CalledProcessError) as exc:
-        progress(f"error: a fixture command failed its check; the timings are void.\n{exc}")
-        return 1
-    except OSError as exc:  # e.g. the virtualenv was reinstalled under a running benchmark
-        progress(f"error: could not run a fixture command; the timings are void.\n{exc}")
-        return 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print_table(data, validate, init)
-    return 0
+    validate, init = tools[VALIDATE], tools[INIT]
+    return bench_main(
+        args,
+        "git-pods-bench-",
+        lambda tmp: bench(args, tmp, validate, init),
+        lambda data: print_table(data, validate, init),
+        "a fixture command failed its check",
+    )
 
 
 if __name__ == "__main__":
