@@ -1,18 +1,12 @@
-"""The promote transaction: read the targets in batched calls, judge and build every bundle in a
-temporary index, then publish all commits and notes at once and only then empty the queue.
-
-Order of steps (each safe to be killed after): build (nothing visible) → journal → one ref
-transaction (branches + notes) → working tree brought up → queue emptied → journal removed.
-A rerun reads the journal and finishes, or forgets it when the refs never moved.
-"""
+"""Judging and building one target's bundles: each bundle's rules with the target's policy, its
+diff applied in a temporary index, git's own result judged again, messages and events made."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
 from git_pods.bundle import (
     CHANGELOG,
@@ -29,7 +23,7 @@ from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.diff_rules import path_rules, unsafe_reason
 from git_pods.checks.rules import violation
 from git_pods.checks.trailers import Expected, expected_for
-from git_pods.config import CONFIG_PATH, Config, default_config, parse_config
+from git_pods.config import Config
 from git_pods.gitio.objects import Obj, read_objects, tree_names
 from git_pods.gitio.runner import Git
 from git_pods.promote.build import (
@@ -43,154 +37,11 @@ from git_pods.promote.build import (
     new_file_patch,
     tree_changes,
 )
-from git_pods.promote.plan import Candidate, branch_problem, target_branch
-from git_pods.promote.publish import Built, Ident, Target
-from git_pods.record import field, record
+from git_pods.promote.outcome import Options, Outcome, Repo, Show
+from git_pods.promote.plan import Candidate
+from git_pods.promote.publish import Built, Target
 from git_pods.violation import Violation
 from git_pods.yamlsafe import YamlProblems, load
-
-Status = Literal["promoted", "already", "rejected", "not-applied", "blocked"]
-EXIT = {"promoted": 0, "already": 0, "rejected": 1, "not-applied": 4, "blocked": 3}
-
-
-@record(frozen=False)
-class Outcome:
-    """What happened to one bundle."""
-
-    patch_id: str
-    status: Status
-    branch: str | None = None
-    commit: str | None = None
-    violations: list[Violation] = field(default_factory=list)
-    added: int = 0
-    deleted: int = 0
-    files: int = 0
-    exit: int = 0
-    failure: NotApplied | None = None
-    attach: str | None = None  # the commit a rejected event is noted on
-    pod: str | None = None
-    task: str | None = None
-    digest: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.exit:
-            self.exit = EXIT[self.status]
-
-
-@record
-class Options:
-    """What the promote was asked to do."""
-
-    onto: str | None = None
-    dry_run: bool = False
-    three_way: bool = False
-    recount: bool = False
-    signoff: bool = False
-
-    @property
-    def apply_flags(self) -> list[str]:
-        return [f for f, on in (("--3way", self.three_way), ("--recount", self.recount)) if on]
-
-
-@record
-class Repo:
-    """The repository as read once at the start."""
-
-    root: Path
-    head: str | None  # HEAD's commit (None on an unborn branch)
-    head_ref: str | None  # refs/heads/<branch> when HEAD is on a branch
-    notes_ref: str
-    notes_tip: str | None
-    by: str
-    ident: Ident
-    objects: Path  # the object store (--dry-run writes into a private one beside it)
-
-
-Show = Callable[[Path], str]
-
-
-def resolve_targets(
-    git: Git, repo: Repo, candidates: Sequence[Candidate], onto: str | None
-) -> tuple[dict[str, Target], dict[str, str], list[Outcome], list[Candidate]]:
-    """The branches the candidates go to and where each starts: (targets, branch by patch id,
-    candidates with no usable branch name, candidates whose trace names no task)."""
-    branch_of: dict[str, str] = {}
-    blocked: list[Outcome] = []
-    taskless: list[Candidate] = []
-    for candidate in candidates:
-        branch = target_branch(candidate, onto)
-        if branch is None:
-            taskless.append(candidate)
-            continue
-        problem = branch_problem(branch)
-        if problem:
-            blocked.append(
-                Outcome(
-                    candidate.patch_id,
-                    "blocked",
-                    branch=branch,
-                    exit=2,
-                    violations=[
-                        violation(
-                            "GP402",
-                            f"task {candidate.task!r} makes no valid branch: {problem}",
-                            file=f"{QUEUE_DIR}/{candidate.patch_id}/{TRACE}",
-                            hint="promote it with --onto BRANCH",
-                        )
-                    ],
-                )
-            )
-            continue
-        branch_of[candidate.patch_id] = branch
-    names = sorted(set(branch_of.values()))
-    tasks = sorted({c.task for c in candidates if c.task and c.patch_id in branch_of})
-    specs = [f"refs/heads/{b}" for b in names]
-    ledgers = {t: f"{repo.head}:.pods/tasks/{t}.yaml" for t in tasks} if repo.head and onto is None else {}
-    found = read_objects(git, [*specs, *ledgers.values()])
-    ledger_bases = {t: b for t, spec in ledgers.items() if (b := _ledger_base(found.get(spec)))}
-    checked = read_objects(git, [f"{b}^{{commit}}" for b in ledger_bases.values()])
-    targets: dict[str, Target] = {}
-    for name in names:
-        tip = found.get(f"refs/heads/{name}")
-        if tip is not None and tip.kind == "commit":
-            targets[name] = Target(name, tip.sha, tip.sha)
-            continue
-        base = repo.head
-        ledger_base = ledger_bases.get(name[len("pods/") :]) if onto is None else None
-        commit = checked.get(f"{ledger_base}^{{commit}}") if ledger_base else None
-        if commit is not None:
-            base = commit.sha
-        targets[name] = Target(name, None, base)
-    for target in targets.values():
-        target.checked_out = repo.head_ref == target.ref
-    return targets, branch_of, blocked, taskless
-
-
-def _ledger_base(ledger: Obj | None) -> str | None:
-    if ledger is None:
-        return None
-    try:
-        data = load(ledger.data, "ledger").data
-    except YamlProblems:
-        return None
-    base = data.get("base_commit") if isinstance(data, dict) else None
-    return base if isinstance(base, str) and 4 <= len(base) <= 64 and base.isalnum() else None
-
-
-def target_config(raw: bytes | None, branch: str) -> tuple[Config, list[Violation]]:
-    """The policy at the target's tip (never the change's own), the default when it has none."""
-    if raw is None:
-        return default_config(), []
-    config, _found = parse_config(raw, f"{branch}:{CONFIG_PATH}")
-    if config is None:
-        return default_config(), [
-            violation(
-                "GP602",
-                f"{branch}'s config is invalid; its bundles are judged by the built-in default config",
-                file=CONFIG_PATH,
-            )
-        ]
-    return config, []
 
 
 class Builder:
@@ -524,18 +375,3 @@ def rejected_event(outcome: Outcome, by: str, now: str) -> dict[str, object]:
 
 def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def archive_specs(base: str, patch_id: str) -> list[str]:
-    """What a rerun needs to know whether a bundle is already on the branch, and whether its
-    queue copy is tracked there."""
-    paths = archive_paths(patch_id)
-    return [f"{base}:{p}" for p in paths.values()] + [
-        f"{base}:{QUEUE_DIR}/{patch_id}",
-        f"{base}:{PATCHES_DIR}",
-    ]
-
-
-def unprefixed(found: dict[str, Obj | None], base: str) -> dict[str, Obj | None]:
-    cut = len(base) + 1
-    return {spec[cut:]: obj for spec, obj in found.items() if spec.startswith(f"{base}:")}
