@@ -145,7 +145,7 @@ git notes --ref=pods show pods/F2.1
 step "Why the broken bundle was refused: .patches/rejected/<ID>/reason.yaml (it is kept, never lost)"
 head -n 9 .patches/rejected/patch_20250419_130000/reason.yaml
 
-step "Promoting again finds nothing left to do: a rerun never commits twice"
+step "Promoting again commits nothing twice (the queue copy committed on main leaves when pods/F2.1 is merged)"
 show git pod-promote --all
 
 step "Running git pod-init again changes nothing, and says so"

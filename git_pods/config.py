@@ -10,7 +10,7 @@ from typing import Any
 from git_pods.checks.artifact import check_bytes, read
 from git_pods.checks.rules import violation
 from git_pods.ids import glob_match
-from git_pods.record import field, record
+from git_pods.record import field, record, replace
 from git_pods.violation import Violation
 from git_pods.yamlsafe import DEFAULT_MAX_BYTES, json_path, load
 
@@ -84,6 +84,14 @@ class Config:
         globs = (*ALWAYS_PROTECTED, *self.policy.protected_paths)
         folded = path.casefold()
         return any(glob_match(g.casefold(), folded) for g in globs)
+
+
+def with_protected(config: Config, globs: tuple[str, ...]) -> Config:
+    """The config with more protected paths (e.g. a hooks folder inside the work tree)."""
+    if not globs:
+        return config
+    policy = replace(config.policy, protected_paths=(*config.policy.protected_paths, *globs))
+    return replace(config, policy=policy)
 
 
 def _tuple(value: Any) -> tuple[str, ...]:

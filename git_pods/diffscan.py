@@ -66,6 +66,8 @@ class FileChange:
     added: list[str] = field(default_factory=list)
     hunks: int = 0
     hunk_starts: list[int] = field(default_factory=list)  # each hunk's first old line, for messages
+    plus_line: int | None = None  # the line of the '+++ ' header (not an added line)
+    binary_blocks: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (line, size, base85)
     raw: list[str] = field(default_factory=list)
 
     def name(self, written: str) -> str | None:
@@ -204,6 +206,7 @@ def scan(text: str, recount: bool = False) -> list[FileChange]:
                 raise DiffSyntaxError("a '--- ' line is not followed by '+++ '", number + 1)
             current.minus = current.name(line[4:])
             current.plus = current.name(lines[i + 1][4:])
+            current.plus_line = i + 2
             i = (_recounted if recount else _hunks)(lines, i + 2, current)
             in_header = False
         elif in_header and current is not None and line.startswith("Binary files "):
@@ -234,6 +237,8 @@ def _binary(lines: list[str], i: int, change: FileChange) -> int:
             i += 1
         if i >= len(lines):
             raise DiffSyntaxError(f"the binary block starting at line {start + 1} is not ended", start + 1)
+        size = int(lines[start].split(" ", 1)[1])
+        change.binary_blocks.append((start + 1, size, lines[start + 1 : i]))
         i += 1  # the blank line closing the block
         blocks += 1
     if blocks == 0:
@@ -329,6 +334,22 @@ def _recounted(lines: list[str], i: int, change: FileChange) -> int:
     if change.hunks == 0:
         raise DiffSyntaxError("a ---/+++ file header with no hunk after it", i + 1)
     return i
+
+
+def binary_content(size: int, data_lines: list[str], limit: int = 64 << 20) -> bytes | None:
+    """The bytes of a `literal`/`delta` block (base85 lines, each led by its length, zlib inside);
+    None when they do not decode. At most limit bytes are inflated (a zip bomb stays small)."""
+    import base64
+    import zlib
+
+    packed = bytearray()
+    try:
+        for line in data_lines:
+            length = ord(line[0]) - (ord("A") - 1 if line[0] <= "Z" else ord("a") - 27)
+            packed += base64.b85decode(line[1:])[:length]
+        return zlib.decompressobj().decompress(bytes(packed), min(size, limit) or limit)
+    except (ValueError, zlib.error):
+        return None
 
 
 def _stray(line: str) -> bool:

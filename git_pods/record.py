@@ -131,3 +131,10 @@ def record(cls: type[T] | None = None, /, *, frozen: bool = True) -> Any:
     if cls is None:
         return lambda inner: _build(inner, frozen)
     return _build(cls, frozen)
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of a record with some fields changed (dataclasses.replace, for records)."""
+    values = {name: getattr(obj, name) for name in _fields(type(obj))}
+    values.update(changes)
+    return type(obj)(**values)

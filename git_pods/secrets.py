@@ -53,8 +53,9 @@ class Finding:
     line: int
 
 
-def find(text: str, added_only: bool = False) -> Iterator[Finding]:
-    """Likely secrets in text, by line; with added_only, only in a diff's added ('+') lines."""
+def find(text: str, added_only: bool = False, headers: set[int] | None = None) -> Iterator[Finding]:
+    """Likely secrets in text, by line; with added_only, only in a diff's added ('+') lines
+    (headers: the line numbers of '+++ ' file headers, which look like added lines)."""
     found: dict[int, str] = {}
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
@@ -71,12 +72,15 @@ def find(text: str, added_only: bool = False) -> Iterator[Finding]:
                 continue  # inside a longer word: not the token's start
             end = text.find("\n", match.end())
             line_text = text[start : end if end != -1 else len(text)]
-            if added_only and not (line_text.startswith("+") and not line_text.startswith("+++ ")):
+            if added_only and not line_text.startswith("+"):
                 continue
             if ALLOW_MARKER not in line_text:
                 found[start] = kind
+    skip = headers if added_only and headers is not None else set()
     for start in sorted(found):
-        yield Finding(found[start], text.count("\n", 0, start) + 1)
+        number = text.count("\n", 0, start) + 1
+        if number not in skip and not (added_only and headers is None and text.startswith("+++ ", start)):
+            yield Finding(found[start], number)
 
 
 def secret_name(path: str) -> bool:

@@ -21,6 +21,7 @@ from git_pods.bundle import handoffs as read_handoffs
 from git_pods.checks.artifact import Checked, check_file, read
 from git_pods.checks.diff_rules import check_diff, path_rules, secrets_in
 from git_pods.checks.rules import violation
+from git_pods.checks.trailers import one_line_problems
 from git_pods.config import Config, PodSpec
 from git_pods.violation import Violation
 from git_pods.yamlsafe import json_path
@@ -184,6 +185,8 @@ def _agreement(
         if pod_name is not None:
             out.extend(_known_pod(pod_name, config, name, ("pod",), at))
     trace = docs[TRACE].data if TRACE in docs else None
+    if trace is not None:
+        out.extend(one_line_problems(trace, docs[TRACE].file, docs[TRACE].line_of))
     pod, task = _text(trace, "pod"), _text(trace, "task_id")
     if CHANGELOG in docs and trace is not None:
         other = docs[CHANGELOG].data

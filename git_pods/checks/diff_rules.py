@@ -6,7 +6,7 @@ import posixpath
 
 from git_pods.checks.rules import violation
 from git_pods.config import Config, PodSpec
-from git_pods.diffscan import DiffSyntaxError, FileChange, scan
+from git_pods.diffscan import DiffSyntaxError, FileChange, binary_content, scan
 from git_pods.ids import glob_match
 from git_pods.secrets import find as find_secrets
 from git_pods.secrets import secret_name
@@ -86,16 +86,41 @@ def check_diff(
     out: list[Violation] = []
     for change in changes:
         out.extend(_check_change(change, shown, config, pod))
-    out.extend(secrets_in(text, shown, added_only=True))
+        out.extend(_binary_secrets(change, shown))
+    headers = {c.plus_line for c in changes if c.plus_line is not None}
+    out.extend(secrets_in(text, shown, added_only=True, headers=headers))
     return out
 
 
-def secrets_in(text: str, shown: str, added_only: bool = False) -> list[Violation]:
-    """GP309 for each likely secret in text (a diff's added lines, or a whole log)."""
+def secrets_in(
+    text: str, shown: str, added_only: bool = False, headers: set[int] | None = None
+) -> list[Violation]:
+    """GP309 for each likely secret in text (a diff's added lines, or a whole log); headers are
+    the lines of '+++ ' file headers, which are not added lines."""
     return [
         violation("GP309", f"this line holds what looks like {found.kind}", file=shown, line=found.line)
-        for found in find_secrets(text, added_only)
+        for found in find_secrets(text, added_only, headers or set())
     ]
+
+
+def _binary_secrets(change: FileChange, shown: str) -> list[Violation]:
+    """Secrets inside a `GIT binary patch`: literal content, and the bytes a delta inserts."""
+    for line, size, data in change.binary_blocks:
+        content = binary_content(size, data)
+        if content is None:
+            continue
+        found = next(iter(find_secrets(content.decode("latin-1"))), None)
+        if found is not None:
+            name = change.target or change.git_old
+            return [
+                violation(
+                    "GP309",
+                    f"the binary data for {name} holds what looks like {found.kind}",
+                    file=shown,
+                    line=line,
+                )
+            ]
+    return []
 
 
 def _check_change(

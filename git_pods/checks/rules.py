@@ -347,6 +347,14 @@ _RULES = [
         "warning",
     ),
     _r(
+        "GP225",
+        "trailer value on several lines",
+        "The trace's agent and model become the commit's Assisted-by trailer. A line break in "
+        "them would start new trailer lines in the message, so a bundle could forge a "
+        "Signed-off-by, Reviewed-by or Pod-Bundle line the lead never wrote.",
+        "write agent and model on one line each (e.g. agent: claude-code, model: claude-sonnet)",
+    ),
+    _r(
         "GP300",
         "diff does not parse",
         "patch.diff must be a unified diff as `git diff` writes it; this one is empty or broken "

@@ -52,8 +52,32 @@ def expected_for(
     data: dict[str, Any] = checked.doc.data
     agent, model = data.get("agent"), data.get("model")
     assisted = f"{agent}:{model}" if agent and model else (str(agent) if agent else None)
+    broken = one_line_problems(data, shown_trace, checked.doc.line_of)
+    if broken:
+        return broken
     digest = bundle_digest({name: files[name] or b"" for name in (CHANGELOG, HANDOFF, DIFF, TRACE)})
     return Expected(patch_id, str(data["pod"]), str(data["task_id"]), digest, assisted)
+
+
+_LINE_BREAKS = ("\r", "\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def one_line_problems(data: Any, shown: str, line_of: Any) -> list[Violation]:
+    """GP225 for an agent or model that spans lines (it would forge trailer lines)."""
+    out = []
+    for key in ("agent", "model"):
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, str) and any(mark in value for mark in _LINE_BREAKS):
+            out.append(
+                violation(
+                    "GP225",
+                    f"{key} holds a line break; it becomes the Assisted-by trailer",
+                    file=shown,
+                    line=line_of((key,)),
+                    path=f"$.{key}",
+                )
+            )
+    return out
 
 
 def parse(text: str) -> dict[str, list[str]]:

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from git_pods.bundle import QUEUE_DIR, TRACE, in_folder
+from git_pods import ids
+from git_pods.bundle import PATCHES_DIR, QUEUE_DIR, REJECTED_DIR, TRACE, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
-from git_pods.config import CONFIG_PATH, load_config
-from git_pods.errors import ConfigError, NotImplementedYet, UsageError
+from git_pods.config import CONFIG_PATH, load_config, with_protected
+from git_pods.errors import ConfigError, NotImplementedYet, RepoStateError, UsageError
 from git_pods.fsio import remove_tree
 from git_pods.gitio.locks import ProcessLock
 from git_pods.gitio.objects import Obj, read_objects
@@ -23,7 +24,7 @@ from git_pods.promote import targets as targeting
 from git_pods.promote.build import EMPTY_TREE, TempIndex, scratch_index
 from git_pods.promote.engine import Builder
 from git_pods.promote.outcome import Options, Outcome, Repo, Show
-from git_pods.promote.plan import Candidate, branch_problem, case_twins, choose, read_candidate
+from git_pods.promote.plan import Candidate, branch_problem, case_twins, choose, read_candidate, series_strays
 from git_pods.record import record
 
 LOCK = "pods/promote.lock"
@@ -51,21 +52,59 @@ def run(options: PromoteOptions, cwd: Path, out: TextIO, json_mode: bool = False
             "--push is not implemented yet (it arrives with notes sync and pull requests)",
             hint="promote without --push, then git push the branch",
         )
-    if options.onto is not None and branch_problem(options.onto):
-        raise UsageError(f"--onto {options.onto!r} is not a valid branch name", hint="e.g. --onto main")
+    if options.onto is not None and (
+        branch_problem(options.onto) or options.onto == "HEAD" or options.onto.startswith(("refs/", "-"))
+    ):
+        raise UsageError(
+            f"--onto {options.onto!r} is not a valid branch name",
+            hint="name a branch as git branch does: --onto main",
+        )
     root = require_root(cwd)
     git = Git(root)
-    common, gitdir = _git_dirs(git)
+    if options.onto is not None and read_objects(git, [f"refs/tags/{options.onto}"]).get(
+        f"refs/tags/{options.onto}"
+    ):
+        raise UsageError(
+            f"--onto {options.onto}: that is a tag; promote puts commits on a branch",
+            hint=f"name a branch, e.g. --onto release/{options.onto}",
+        )
+    common, gitdir, hooks = _git_dirs(git)
+    _require_layout(root)
+    protected = _inside(hooks, root)
     if options.dry_run:
-        return _promote(git, root, common, gitdir, options, out, json_mode, cwd)
+        return _promote(git, root, common, gitdir, protected, options, out, json_mode, cwd)
     with ProcessLock(common / LOCK, "git pod-promote", wait=options.wait):
-        return _promote(git, root, common, gitdir, options, out, json_mode, cwd)
+        return _promote(git, root, common, gitdir, protected, options, out, json_mode, cwd)
 
 
-def _git_dirs(git: Git) -> tuple[Path, Path]:
-    done = git.run(["rev-parse", "--path-format=absolute", "--git-common-dir", "--git-dir"])
-    common, gitdir = done.stdout.decode("utf-8", "surrogateescape").splitlines()[:2]
-    return Path(common), Path(gitdir)
+def _git_dirs(git: Git) -> tuple[Path, Path, Path]:
+    args = ["rev-parse", "--path-format=absolute", "--git-common-dir", "--git-dir", "--git-path", "hooks"]
+    common, gitdir, hooks = git.run(args).stdout.decode("utf-8", "surrogateescape").splitlines()[:3]
+    return Path(common), Path(gitdir), Path(hooks)
+
+
+def _inside(hooks: Path, root: Path) -> tuple[str, ...]:
+    """The hooks folder as a protected glob when it lies in the work tree (core.hooksPath):
+    a diff must never install a hook that runs on the next commit."""
+    try:
+        relative = hooks.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return ()
+    return (f"{relative}/**",) if relative not in ("", ".") else ("**",)
+
+
+def _require_layout(root: Path) -> None:
+    """The record's folders are real folders: a link would make promote read or write elsewhere."""
+    for name in (PATCHES_DIR, QUEUE_DIR, REJECTED_DIR):
+        path = root / name
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            raise RepoStateError(
+                f"{name} is {'a symbolic link' if path.is_symlink() else 'a file'}; "
+                "git-pods keeps a real folder there",
+                hint=f"move {name} away and make it a folder (git pod-init recreates the queue)",
+                file=name,
+                rule="GP118",
+            )
 
 
 def _promote(
@@ -73,6 +112,7 @@ def _promote(
     root: Path,
     common: Path,
     gitdir: Path,
+    protected: tuple[str, ...],
     options: PromoteOptions,
     out: TextIO,
     json_mode: bool,
@@ -88,33 +128,18 @@ def _promote(
     head_ref = _head_ref(git)
     notices: list[str] = []
     if not options.dry_run:
-        notices += finish.recover(git, root, common, gitdir, head_ref)
+        notices += finish.recover(git, root, common)
         publish.drop_temp_refs(git, publish.leftover_temp_refs(git, common))
         finish.clean_trash(root, common)
     scratch = _scratch(common / SCRATCH)
     candidates = [read_candidate(folder) for folder in choose(root, options.ids, options.all)]
-    twins = case_twins(candidates)
-    outcomes_first = [
-        Outcome(
-            c.patch_id,
-            "rejected",
-            violations=[
-                violation(
-                    "GP208",
-                    f"patch id {c.patch_id!r} differs from the queued {twins[c.patch_id]!r} only in case",
-                    file=show(c.folder),
-                    hint="give one of them a new patch id (macOS and Windows fold letter case)",
-                )
-            ],
-            pod=c.pod,
-            task=c.task,
-        )
-        for c in candidates
-        if c.patch_id in twins
-    ]
-    candidates = [c for c in candidates if c.patch_id not in twins]
+    strays = series_strays(root)
+    if strays:
+        notices.append(f"{QUEUE_DIR}/series lists ids that are not queued: {', '.join(strays)}")
+    outcomes_first = _misnamed(candidates, show)
+    candidates = [c for c in candidates if c.patch_id not in {o.patch_id for o in outcomes_first}]
     config, _ = load_config(root)
-    repo = _repo(git, root, head_ref, config.notes_ref, settings)
+    repo = _repo(git, root, head_ref, config.notes_ref, settings, protected)
     flags = Options(options.onto, options.dry_run, options.three_way, options.recount, options.signoff)
     targets, branch_of, outcomes, taskless = targeting.resolve_targets(git, repo, candidates, options.onto)
     for outcome in outcomes_first:
@@ -163,13 +188,14 @@ def _promote(
             if made:
                 final.append(builder.target)
         ordered = _in_queue_order(outcomes, candidates)
+        _keep_tracked(git, ordered, targets)
         if not options.dry_run:
             if final or any(o.status == "rejected" for o in ordered):
                 transaction.publish_all(
                     git, root, common, gitdir, scratch, repo, final, ordered, settings.sign, now
                 )
             for outcome in ordered:
-                if outcome.status == "already":
+                if outcome.status == "already" and not outcome.keep:
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
     finally:
         remove_tree(scratch)
@@ -205,7 +231,7 @@ def _settings(git: Git) -> _Settings:
     for line in git.run(["var", "-l"]).stdout.decode("utf-8", "replace").splitlines():
         key, sep, value = line.partition("=")
         if sep:
-            values.setdefault(key.lower(), value)
+            values[key.lower()] = value  # config is listed system, global, local: the last one wins
     committer = values.get("git_committer_ident", "")
     if not committer or ".(none)>" in committer:
         strict = git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
@@ -223,7 +249,14 @@ def _head_ref(git: Git) -> str | None:
     return done.stdout.decode("utf-8", "surrogateescape").strip() or None
 
 
-def _repo(git: Git, root: Path, head_ref: str | None, notes_ref: str, settings: _Settings) -> Repo:
+def _repo(
+    git: Git,
+    root: Path,
+    head_ref: str | None,
+    notes_ref: str,
+    settings: _Settings,
+    protected: tuple[str, ...],
+) -> Repo:
     found = read_objects(git, ["HEAD", notes_ref])
     head, notes = found["HEAD"], found[notes_ref]
     return Repo(
@@ -235,6 +268,7 @@ def _repo(git: Git, root: Path, head_ref: str | None, notes_ref: str, settings: 
         by=settings.committer.rsplit(" ", 2)[0],
         ident=publish.Ident(settings.author, settings.committer),
         objects=_objects_dir(git),
+        protected=protected,
     )
 
 
@@ -258,6 +292,7 @@ def _builder(
     config_blob = found.get(f"{base}:{CONFIG_PATH}") if base else None
     source = target.branch if target.old else ("HEAD" if base == repo.head else (base or "HEAD")[:12])
     config, warnings = targeting.target_config(config_blob.data if config_blob else None, source)
+    config = with_protected(config, repo.protected)
     index = TempIndex(
         git,
         scratch_index(scratch, name),
@@ -289,6 +324,7 @@ def _judge_taskless(
     """Bundles whose trace names no task have no branch: judged by HEAD's policy, refused."""
     head_config = found.get(f"{repo.head}:{CONFIG_PATH}") if repo.head else None
     config, _ = targeting.target_config(head_config.data if head_config else None, "HEAD")
+    config = with_protected(config, repo.protected)
     out = []
     for candidate in taskless:
         problems = [
@@ -316,6 +352,49 @@ def _build_until_clean(builder: Builder, group: list[Candidate]) -> list[Outcome
         for candidate in [c for c in remaining if c.patch_id in bad]:
             refused.append(builder.rejected(candidate, bad[candidate.patch_id]))
             remaining.remove(candidate)
+
+
+def _misnamed(candidates: list[Candidate], show: Show) -> list[Outcome]:
+    """Queue folders whose name is no patch id, or differs from an earlier one only in letter
+    case: refused (GP208) before their names reach git or a branch."""
+    twins = case_twins([c for c in candidates if ids.is_patch_id(c.patch_id)])
+    out = []
+    for candidate in candidates:
+        if not ids.is_patch_id(candidate.patch_id):
+            message = f"queue folder {candidate.patch_id!r} is not a valid patch id"
+            hint = "patch ids are letters, digits, '_' and '-' (at most 100), e.g. patch_20250419_123456"
+        elif candidate.patch_id in twins:
+            earlier = twins[candidate.patch_id]
+            message = f"patch id {candidate.patch_id!r} differs from the queued {earlier!r} only in case"
+            hint = "give one of them a new patch id (macOS and Windows fold letter case)"
+        else:
+            continue
+        problem = violation("GP208", message, file=show(candidate.folder), hint=hint)
+        out.append(
+            Outcome(
+                candidate.patch_id,
+                "rejected",
+                violations=[problem],
+                pod=candidate.pod,
+                task=candidate.task,
+                digest=candidate.digest,
+            )
+        )
+    return out
+
+
+def _keep_tracked(git: Git, outcomes: list[Outcome], targets: dict[str, publish.Target]) -> None:
+    """A queue copy tracked on the branch checked out here stays until the task branch is merged
+    (deleting it would leave that branch with changes promote made); a checked-out target
+    loses it with the rest of the commit."""
+    done = [o for o in outcomes if o.status in ("promoted", "already")]
+    if not done:
+        return
+    listing = git.run(["ls-files", "-z", "--", QUEUE_DIR]).stdout.decode("utf-8", "surrogateescape")
+    tracked = {path.split("/")[2] for path in listing.split("\0") if path.count("/") >= 3}
+    for outcome in done:
+        target = targets.get(outcome.branch or "")
+        outcome.keep = outcome.patch_id in tracked and not (target is not None and target.checked_out)
 
 
 def _in_queue_order(outcomes: list[Outcome], candidates: list[Candidate]) -> list[Outcome]:

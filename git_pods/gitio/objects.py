@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from git_pods.gitio.runner import Git
 from git_pods.record import record
@@ -17,8 +17,11 @@ class Obj:
     data: bytes
 
 
-def read_objects(git: Git, specs: Iterable[str]) -> dict[str, Obj | None]:
-    """Objects by name (`REV`, `REV:path`, a blob id); a name git cannot resolve maps to None."""
+def read_objects(
+    git: Git, specs: Iterable[str], env: Mapping[str, str] | None = None
+) -> dict[str, Obj | None]:
+    """Objects by name (`REV`, `REV:path`, a blob id); a name git cannot resolve maps to None.
+    env may point git at another object store (a dry run's)."""
     wanted = list(dict.fromkeys(specs))
     if not wanted:
         return {}
@@ -26,7 +29,7 @@ def read_objects(git: Git, specs: Iterable[str]) -> dict[str, Obj | None]:
         if "\n" in spec:
             raise ValueError(f"an object name cannot hold a newline: {spec!r}")
     request = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
-    raw = git.run(["cat-file", "--batch"], input=request).stdout
+    raw = git.run(["cat-file", "--batch"], input=request, env=env).stdout
     found: dict[str, Obj | None] = {}
     at = 0
     for spec in wanted:

@@ -176,12 +176,20 @@ class TreeChange:
     path: str
 
 
-def tree_changes(git: Git, pairs: Sequence[tuple[str, str]]) -> list[list[TreeChange]]:
-    """What each (old tree, new tree) pair changes, in one `git diff-tree --stdin`."""
+def tree_changes(
+    git: Git, pairs: Sequence[tuple[str, str]], env: Mapping[str, str] | None = None
+) -> list[list[TreeChange]]:
+    """What each (old tree, new tree) pair changes, in one `git diff-tree --stdin` (env: the
+    object store the trees are in). git says "Could not read" and exits 0 for a tree it cannot
+    find: that is an error here, never an empty change."""
     if not pairs:
         return []
     request = "".join(f"{old} {new}\n" for old, new in pairs).encode()
-    raw = git.run(["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-renames"], input=request).stdout
+    args = ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-renames"]
+    done = git.run(args, input=request, env=env)
+    if done.stderr.strip():
+        raise GitFailed(["git", *args], done.returncode, done.stderr.decode("utf-8", "replace"))
+    raw = done.stdout
     out: list[list[TreeChange]] = []
     at = 0
     while at < len(raw):
@@ -225,6 +233,8 @@ def commit_message(changelog: Mapping[str, Any], trace: Mapping[str, Any], trail
     titled = isinstance(title, str) and bool(title.strip())
     if len(entries) > 1 or titled or len(subject) > 72 or any(e.get("breaking") for e in entries):
         parts.append("\n".join(f"- {line}" for line in described))
+    if any("\n" in line or "\r" in line for line in trailers):  # checked before (GP225): never forge
+        raise ValueError("a trailer spans lines")
     parts.append("\n".join(trailers))
     return ("\n\n".join(parts) + "\n").encode("utf-8")
 

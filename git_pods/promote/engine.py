@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from git_pods import ids
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
@@ -183,7 +184,14 @@ class Builder:
         if all(obj is not None for obj in contents.values()) and candidate.digest is not None:
             there = bundle_digest({k: v.data for k, v in contents.items() if v is not None})
             if there == candidate.digest:
-                return Outcome(candidate.patch_id, "already", branch=self.target.branch, digest=there)
+                where = (
+                    self.target.branch
+                    if self.target.old
+                    else f"HEAD ({self.target.branch} would start there)"
+                )
+                return Outcome(
+                    candidate.patch_id, "already", branch=self.target.branch, digest=there, found_at=where
+                )
         return self.rejected(
             candidate,
             [
@@ -207,6 +215,7 @@ class Builder:
             attach=self.target.old or self.repo.head,
             pod=candidate.pod,
             task=candidate.task,
+            digest=candidate.digest,
         )
 
     def _not_applied(self, candidate: Candidate, failure: NotApplied) -> Outcome:
@@ -258,7 +267,7 @@ class Builder:
             return []
         import posixpath
 
-        blobs = read_objects(self.git, [c.sha for c in links])
+        blobs = read_objects(self.git, [c.sha for c in links], self.index.objects_env)
         out = []
         for change in links:
             blob = blobs.get(change.sha)
@@ -298,7 +307,9 @@ def check_results(builders: Sequence[Builder]) -> dict[str, list[Violation]]:
             previous = tree
     refused: dict[str, list[Violation]] = {}
     for (builder, candidate), changes in zip(
-        owners, tree_changes(owners[0][0].git, pairs) if pairs else [], strict=True
+        owners,
+        tree_changes(owners[0][0].git, pairs, owners[0][0].index.objects_env) if pairs else [],
+        strict=True,
     ):
         found = builder.policy_on_result(changes, candidate) + builder.links_outside(changes, candidate)
         if found:
@@ -366,7 +377,8 @@ def rejected_event(outcome: Outcome, by: str, now: str) -> dict[str, object]:
     for key, value in (("pod", outcome.pod), ("task", outcome.task)):
         if value:
             event[key] = value
-    event["patch"] = outcome.patch_id
+    if ids.is_patch_id(outcome.patch_id):
+        event["patch"] = outcome.patch_id
     event["by"] = by
     if outcome.violations:
         event["rule"] = min(outcome.violations, key=Violation.sort_key).rule

@@ -33,6 +33,8 @@ class Outcome:
     pod: str | None = None
     task: str | None = None
     digest: str | None = None
+    keep: bool = False  # its queue copy is tracked on the branch checked out here: left for the merge
+    found_at: str | None = None  # for "already": where its record is (the branch, or the commit it starts at)
 
     def __post_init__(self) -> None:
         if not self.exit:
@@ -66,6 +68,7 @@ class Repo:
     by: str
     ident: Ident
     objects: Path  # the object store (--dry-run writes into a private one beside it)
+    protected: tuple[str, ...] = ()  # paths no bundle may write here (a hooks folder in the tree)
 
 
 Show = Callable[[Path], str]

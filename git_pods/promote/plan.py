@@ -58,6 +58,16 @@ def queue_order(root: Path) -> list[Path]:
     return listed + [p for p in folders if p not in listed]
 
 
+def series_strays(root: Path) -> list[str]:
+    """Ids the series file lists that are not in the queue (promoted already, or a typo)."""
+    series = root / QUEUE_DIR / SERIES
+    if not series.is_file() or series.is_symlink():
+        return []
+    present = {p.name.casefold() for p in queue_order(root)}
+    names = [line.split("#", 1)[0].strip() for line in series.read_text("utf-8", "replace").splitlines()]
+    return [n for n in names if n and n.casefold() not in present]
+
+
 def choose(root: Path, wanted: Sequence[str], take_all: bool) -> list[Path]:
     """The folders to promote, in queue order; an id not in the queue is a usage error (exit 2)
     before anything is done, so a typo never promotes half a list."""

@@ -61,14 +61,18 @@ def report(
 def _line(outcome: Outcome, dry_run: bool) -> str:
     label = _LABEL[outcome.status][1 if dry_run else 0]
     head = f"{label} {outcome.patch_id}"
+    kept = (
+        f"; its queue copy is tracked here and leaves when {outcome.branch} is merged" if outcome.keep else ""
+    )
     if outcome.status == "promoted":
         commit = f" {outcome.commit[:12]}" if outcome.commit else ""
         size = (
             f"+{outcome.added} -{outcome.deleted} in {outcome.files} file{'s' if outcome.files != 1 else ''}"
         )
-        return f"{head} -> {outcome.branch}{commit} ({size})"
+        return f"{head} -> {outcome.branch}{commit} ({size}){kept}"
     if outcome.status == "already":
-        return f"{head} on {outcome.branch}" + ("" if dry_run else "; removed from the queue")
+        removed = "" if dry_run or outcome.keep else "; removed from the queue"
+        return f"{head} on {outcome.found_at or outcome.branch}{removed}{kept}"
     if outcome.status == "rejected":
         return f"{head}" + ("" if dry_run else f" -> {REJECTED_DIR}/{outcome.patch_id}/ (reason.yaml)")
     return f"{head}: left in the queue"

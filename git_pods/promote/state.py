@@ -7,6 +7,7 @@ from pathlib import Path
 
 from git_pods.checks.rules import violation
 from git_pods.gitio.locks import check_git_locks
+from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
 from git_pods.promote import publish
 from git_pods.promote.engine import Builder
@@ -30,8 +31,9 @@ def state_problems(
     notes_ref: str,
     dry_run: bool,
 ) -> dict[str, tuple[str, str]]:
-    """Targets promote must leave alone (why, and the fix) (checked out with changes, or in another worktree);
-    a git lock in the way stops the whole run (exit 3) before anything is built."""
+    """Targets promote must leave alone, with why and the fix: checked out with changes here or
+    in another worktree, being rebased, or blocked by a branch whose name is a folder of theirs.
+    A git lock in the way stops the whole run (exit 3) before anything is built."""
     here = [t for t in targets.values() if t.checked_out]
     if not dry_run:
         locks = [common / "packed-refs.lock", common / f"{notes_ref}.lock"]
@@ -41,11 +43,23 @@ def state_problems(
         check_git_locks(locks)
     out: dict[str, tuple[str, str]] = {}
     elsewhere = _other_worktrees(git, gitdir) if (common / "worktrees").is_dir() else {}
+    rebasing = _rebasing(common, gitdir)
+    clashes = _clashes(git, [t for t in targets.values() if t.old is None])
     for target in targets.values():
         if target.ref in elsewhere:
             out[target.branch] = (
                 f"{target.branch} is checked out in the worktree {elsewhere[target.ref]}",
                 "promote from that worktree, or --onto another branch",
+            )
+        elif target.ref in rebasing:
+            out[target.branch] = (
+                f"{target.branch} is being rebased",
+                "finish the rebase (git rebase --continue or --abort) first",
+            )
+        elif target.branch in clashes:
+            out[target.branch] = (
+                f"{target.branch} cannot be created: the branch {clashes[target.branch]} exists",
+                "promote with --onto BRANCH, or rename that branch",
             )
     if not here:
         return out
@@ -64,6 +78,33 @@ def state_problems(
                 "commit or stash them, or promote --onto another branch",
             )
     return out
+
+
+def _rebasing(common: Path, gitdir: Path) -> set[str]:
+    """Branches a rebase (in any worktree) will move when it finishes."""
+    folders = [gitdir, common, *((common / "worktrees").glob("*") if (common / "worktrees").is_dir() else [])]
+    refs = set()
+    for folder in folders:
+        for name in ("rebase-merge", "rebase-apply"):
+            try:
+                refs.add((folder / name / "head-name").read_text("utf-8", "replace").strip())
+            except OSError:
+                continue
+    return refs
+
+
+def _clashes(git: Git, new: list[publish.Target]) -> dict[str, str]:
+    """New branches a shorter existing branch blocks (refs/heads/pods blocks pods/F2.1)."""
+    prefixes = {
+        t.branch: ["/".join(t.branch.split("/")[:n]) for n in range(1, t.branch.count("/") + 1)] for t in new
+    }
+    wanted = sorted({f"refs/heads/{p}" for names in prefixes.values() for p in names})
+    found = read_objects(git, wanted) if wanted else {}
+    return {
+        branch: next(p for p in names if found.get(f"refs/heads/{p}"))
+        for branch, names in prefixes.items()
+        if any(found.get(f"refs/heads/{p}") for p in names)
+    }
 
 
 def _other_worktrees(git: Git, gitdir: Path) -> dict[str, str]:

@@ -8,7 +8,11 @@ A rerun reads the journal and finishes, or forgets it when the refs never moved.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
@@ -110,27 +114,45 @@ def publish_all(
             stream = publish.notes_stream(notes_old, repo.ident, notes_ref_tmp, notes, 1) if notes else b""
             notes_new = publish.fast_import(git, stream, scratch / "notes-marks")[1] if notes else None
         refs = temp_refs + ([notes_ref_tmp] if notes_new else [])
-        finish.write_journal(common, _journal(final, repo, notes_old, notes_new, ordered, rejected, now))
-        try:
-            publish.transaction(git, final, repo.notes_ref, notes_old, notes_new, refs, _reflog(final))
-            break
-        except publish.BranchMoved:
-            finish.clear_journal(common)
-            publish.drop_temp_refs(git, [notes_ref_tmp])
-            now_at = read_objects(git, [repo.notes_ref, *(t.ref for t in final)])
-            moved = [t.branch for t in final if _sha(now_at[t.ref]) != t.old]
-            if moved or _sha(now_at[repo.notes_ref]) == notes_old:
-                publish.drop_temp_refs(git, temp_refs)
+        journal = _journal(final, repo, gitdir, notes_old, notes_new, ordered, rejected, now)
+        finish.write_journal(common, journal)
+        with _uninterruptible():  # Ctrl-C waits: the refs and the working tree move together
+            try:
+                publish.transaction(git, final, repo.notes_ref, notes_old, notes_new, refs, _reflog(final))
+            except publish.BranchMoved:
+                finish.clear_journal(common)
+                publish.drop_temp_refs(git, [notes_ref_tmp])
+                now_at = read_objects(git, [repo.notes_ref, *(t.ref for t in final)])
+                moved = [t.branch for t in final if _sha(now_at[t.ref]) != t.old]
+                if moved or _sha(now_at[repo.notes_ref]) == notes_old:
+                    publish.drop_temp_refs(git, temp_refs)
+                    raise
+                notes_old = _sha(now_at[repo.notes_ref])  # another writer added notes: retry on top
+                continue
+            except GitPodsError:  # update-ref refused: no ref moved
+                finish.clear_journal(common)
+                publish.drop_temp_refs(git, [*temp_refs, notes_ref_tmp])
                 raise
-            notes_old = _sha(now_at[repo.notes_ref])  # another writer added notes: retry on top
-        except GitPodsError:  # update-ref refused: no ref moved
-            finish.clear_journal(common)
-            publish.drop_temp_refs(git, [*temp_refs, notes_ref_tmp])
-            raise
+            # the refs moved: from here on the journal stays until the steps after are done
+            finish.recover(git, root, common)  # the same steps a rerun takes after a kill
+        break
     else:  # pragma: no cover - five concurrent note writers in a row
         publish.drop_temp_refs(git, temp_refs)
         raise publish.BranchMoved(f"{repo.notes_ref} kept moving", hint="run git pod-promote again")
-    finish.recover(git, root, common, gitdir, repo.head_ref)  # the same steps a rerun takes after a kill
+
+
+@contextlib.contextmanager
+def _uninterruptible() -> Iterator[None]:
+    """SIGINT ignored (and so by the git children started meanwhile): a Ctrl-C would kill
+    `read-tree -m -u` halfway through the working tree. A kill -9 is still safe: the journal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _sha(obj: Obj | None) -> str | None:
@@ -161,6 +183,7 @@ def _rejection_notes(
 def _journal(
     final: list[publish.Target],
     repo: Repo,
+    gitdir: Path,
     notes_old: str | None,
     notes_new: str | None,
     ordered: list[Outcome],
@@ -170,6 +193,8 @@ def _journal(
     promoted = [o for o in ordered if o.status == "promoted"]
     return {
         "pid": os.getpid(),
+        "root": str(repo.root),
+        "gitdir": str(gitdir),
         "targets": [
             {
                 "branch": t.branch,
@@ -183,8 +208,12 @@ def _journal(
         "notes_ref": repo.notes_ref,
         "notes_old": notes_old,
         "notes_new": notes_new,
-        "promoted": [{"id": o.patch_id, "digest": o.digest, "branch": o.branch} for o in promoted],
-        "rejected": [{"id": o.patch_id, "reason": reason(o, repo.by, now)} for o in rejected],
+        "promoted": [
+            {"id": o.patch_id, "digest": o.digest, "branch": o.branch, "keep": o.keep} for o in promoted
+        ],
+        "rejected": [
+            {"id": o.patch_id, "digest": o.digest, "reason": reason(o, repo.by, now)} for o in rejected
+        ],
     }
 
 
