@@ -7,6 +7,7 @@ deliberate fake (a test fixture) is let through by a `pods:allow-secret` marker 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -14,34 +15,40 @@ from git_pods.record import record
 
 ALLOW_MARKER = "pods:allow-secret"
 
-# (what it looks like, a pattern that starts with a plain literal: re then skips ahead to that
-# literal in C, so a pass over a large diff costs milliseconds; word starts are checked by hand)
+# (what it looks like, the literal it cannot match without, a pattern that starts with a plain
+# literal: re then skips ahead to it in C, so a pass over a large diff costs milliseconds; word
+# starts are checked by hand). A pattern is compiled only when its literal is in the text, so
+# the hooks pay nothing for the kinds a bundle does not contain.
 _KINDS = (
-    ("a private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-    ("an AWS access key id", r"AKIA[0-9A-Z]{16}\b"),
-    ("an AWS access key id", r"ASIA[0-9A-Z]{16}\b"),
-    ("a GitHub token", r"gh[pousr]_[A-Za-z0-9]{36,}\b"),
-    ("a GitHub token", r"github_pat_[A-Za-z0-9_]{40,}\b"),
-    ("a GitLab token", r"glpat-[A-Za-z0-9_-]{20,}\b"),
-    ("a Slack token", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("a Slack webhook URL", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
-    ("a Google API key", r"AIza[0-9A-Za-z_-]{35}\b"),
-    ("a Stripe live key", r"sk_live_[0-9A-Za-z]{20,}\b"),
-    ("a Stripe live key", r"rk_live_[0-9A-Za-z]{20,}\b"),
-    ("an OpenAI or Anthropic API key", r"sk-(?:ant-|proj-)?[A-Za-z0-9_-]{32,}"),
-    ("a JSON web token", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
-    ("a password in a URL", r"://[^/\s:@]{1,64}:[^/\s:@]{3,128}@[A-Za-z0-9.-]+"),
+    ("a private key", "PRIVATE KEY", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    ("an AWS access key id", "AKIA", r"AKIA[0-9A-Z]{16}\b"),
+    ("an AWS access key id", "ASIA", r"ASIA[0-9A-Z]{16}\b"),
+    ("a GitHub token", "gh", r"gh[pousr]_[A-Za-z0-9]{36,}\b"),
+    ("a GitHub token", "github_pat_", r"github_pat_[A-Za-z0-9_]{40,}\b"),
+    ("a GitLab token", "glpat-", r"glpat-[A-Za-z0-9_-]{20,}\b"),
+    ("a Slack token", "xox", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("a Slack webhook URL", "hooks.slack.com", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
+    ("a Google API key", "AIza", r"AIza[0-9A-Za-z_-]{35}\b"),
+    ("a Stripe live key", "sk_live_", r"sk_live_[0-9A-Za-z]{20,}\b"),
+    ("a Stripe live key", "rk_live_", r"rk_live_[0-9A-Za-z]{20,}\b"),
+    ("an OpenAI or Anthropic API key", "sk-", r"sk-(?:ant-|proj-)?[A-Za-z0-9_-]{32,}"),
+    ("a JSON web token", "eyJ", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    ("a password in a URL", "://", r"://[^/\s:@]{1,64}:[^/\s:@]{3,128}@[A-Za-z0-9.-]+"),
 )
-_PATTERNS = [(kind, re.compile(pattern)) for kind, pattern in _KINDS]
-_WORD = re.compile(r"[A-Za-z0-9_]")
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z")
-_PLACEHOLDER = re.compile(r"(?i)(example|placeholder|changeme|dummy|x{6,}|\*{4,}|<[a-z_ -]+>|\$\{)")
+_URL_KIND = "a password in a URL"
+_SCHEME = r"[a-z][a-z0-9+.-]*\Z"
+_PLACEHOLDER = r"(?i)(example|placeholder|changeme|dummy|x{6,}|\*{4,}|<[a-z_ -]+>|\$\{)"
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
 
 # Files whose very presence in a change is a likely secret, whatever they hold.
-_SECRET_NAMES = re.compile(
-    r"(?:^|/)(?:\.env(?:\.(?!example\b|sample\b|template\b|dist\b)[^/]+)?|id_(?:rsa|dsa|ecdsa|ed25519)"
-    r"|[^/]+\.(?:pem|p12|pfx|key)|\.netrc|\.pgpass|credentials\.json)\Z",
-    re.IGNORECASE,
+_SECRET_NAMES = (
+    r"(?i)(?:^|/)(?:\.env(?:\.(?!example\b|sample\b|template\b|dist\b)[^/]+)?|id_(?:rsa|dsa|ecdsa|ed25519)"
+    r"|[^/]+\.(?:pem|p12|pfx|key)|\.netrc|\.pgpass|credentials\.json)\Z"
 )
 
 
@@ -57,18 +64,20 @@ def find(text: str, added_only: bool = False, headers: set[int] | None = None) -
     """Likely secrets in text, by line; with added_only, only in a diff's added ('+') lines
     (headers: the line numbers of '+++ ' file headers, which look like added lines)."""
     found: dict[int, str] = {}
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
+    for kind, literal, source in _KINDS:
+        if literal not in text:
+            continue
+        for match in _compiled(source).finditer(text):
             at = match.start()
             start = text.rfind("\n", 0, at) + 1
             if start in found:
                 continue
-            if kind == "a password in a URL":
+            if kind == _URL_KIND:
                 scheme = text[max(start, at - 32) : at].rsplit(" ", 1)[-1].rsplit('"', 1)[-1]
                 credentials = match.group(0)[3:].rsplit("@", 1)[0]
-                if not _SCHEME.search(scheme) or _PLACEHOLDER.search(credentials):
+                if not _compiled(_SCHEME).search(scheme) or _compiled(_PLACEHOLDER).search(credentials):
                     continue
-            elif at > start and _WORD.match(text, at - 1) and not match.group(0).startswith("-"):
+            elif at > start and (text[at - 1].isalnum() or text[at - 1] == "_") and match.group(0)[0] != "-":
                 continue  # inside a longer word: not the token's start
             end = text.find("\n", match.end())
             line_text = text[start : end if end != -1 else len(text)]
@@ -85,4 +94,4 @@ def find(text: str, added_only: bool = False, headers: set[int] | None = None) -
 
 def secret_name(path: str) -> bool:
     """Whether a file's name alone marks it as a likely secret (.env, private keys, .netrc...)."""
-    return _SECRET_NAMES.search(path) is not None
+    return _compiled(_SECRET_NAMES).search(path) is not None
