@@ -340,13 +340,16 @@ def _judge_taskless(
 
 def _build_until_clean(builder: Builder, group: list[Candidate]) -> list[Outcome]:
     """Build the target's chain; a bundle git's own result refuses is rejected and the chain is
-    rebuilt without it (rare: only a diff that disguised what it writes)."""
+    rebuilt without it, and a run git's result cannot be shared out is rebuilt one bundle at a
+    time (both rare: a diff that disguised what it writes)."""
     refused: list[Outcome] = []
     remaining = list(group)
     while True:
-        builder.trees = []
         outcomes = builder.build(remaining)
-        bad = engine.check_results([builder])
+        bad, split = engine.check_results(builder)
+        if split:
+            builder.solo |= split
+            continue
         if not bad:
             return refused + outcomes
         for candidate in [c for c in remaining if c.patch_id in bad]:

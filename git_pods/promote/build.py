@@ -90,8 +90,9 @@ class TempIndex:
     def read(self, tree: str | None) -> None:
         self.git.run(["read-tree", tree] if tree else ["read-tree", "--empty"], env=self.env)
 
-    def apply(self, patch: bytes, options: Sequence[str]) -> tuple[int, int, int] | str:
-        """Apply to the index: (added, deleted, files) from git's numstat, or git's error text.
+    def apply(self, patch: bytes, options: Sequence[str]) -> dict[str, tuple[int, int]] | str:
+        """Apply to the index: lines added and deleted per path written (git's numstat; a rename
+        under its new name), or git's error text.
 
         git apply is all-or-nothing: a failure leaves the index as it was (a failed --3way
         leaves conflict stages, which the caller clears by reading the last tree back)."""
@@ -99,18 +100,13 @@ class TempIndex:
         done = self.git.run(args, input=patch, env=self.env, check=False)
         if done.returncode != 0:
             return done.stderr.decode("utf-8", "replace")
-        added = deleted = files = 0
+        sizes: dict[str, tuple[int, int]] = {}
         for record_ in done.stdout.split(b"\0"):
             parts = record_.split(b"\t", 2)
-            if len(parts) != 3:
-                continue
-            name = parts[2].decode("utf-8", "surrogateescape")
-            if name.startswith((f"{PATCHES_DIR}/", f"{LOGS_DIR}/")):
-                continue  # the archive promote adds, not the change
-            files += 1
-            added += int(parts[0]) if parts[0].isdigit() else 0
-            deleted += int(parts[1]) if parts[1].isdigit() else 0
-        return added, deleted, files
+            if len(parts) == 3:
+                number = [int(p) if p.isdigit() else 0 for p in parts[:2]]  # "-" for binary
+                sizes[parts[2].decode("utf-8", "surrogateescape")] = (number[0], number[1])
+        return sizes
 
     def check(self, patch: bytes, options: Sequence[str]) -> str:
         """`git apply --check -v`: what a failing diff expected (only run after a failure)."""
@@ -119,6 +115,18 @@ class TempIndex:
 
     def write_tree(self) -> str:
         return self.git.run(["write-tree"], env=self.env).stdout.decode().strip()
+
+
+def sizes_of(sizes: Mapping[str, tuple[int, int]], paths: set[str] | None = None) -> tuple[int, int, int]:
+    """(added, deleted, files) over the paths given (all when None), the archive left out."""
+    added = deleted = files = 0
+    for path, (plus, minus) in sizes.items():
+        if path.startswith((f"{PATCHES_DIR}/", f"{LOGS_DIR}/")) or (paths is not None and path not in paths):
+            continue
+        files += 1
+        added += plus
+        deleted += minus
+    return added, deleted, files
 
 
 def diagnose(first_error: str, verbose: str, diff: bytes) -> NotApplied:

@@ -25,6 +25,7 @@ from git_pods.checks.diff_rules import path_rules, unsafe_reason
 from git_pods.checks.rules import violation
 from git_pods.checks.trailers import Expected, expected_for
 from git_pods.config import Config
+from git_pods.diffscan import DiffSyntaxError, scan
 from git_pods.gitio.objects import Obj, read_objects, tree_names
 from git_pods.gitio.runner import Git
 from git_pods.promote.build import (
@@ -36,17 +37,36 @@ from git_pods.promote.build import (
     commit_message,
     diagnose,
     new_file_patch,
+    sizes_of,
     tree_changes,
 )
 from git_pods.promote.outcome import Options, Outcome, Repo, Show
 from git_pods.promote.plan import Candidate
 from git_pods.promote.publish import Built, Target
+from git_pods.record import record
 from git_pods.violation import Violation
 from git_pods.yamlsafe import YamlProblems, load
 
+RUN_MAX = 64  # bundles applied by one `git apply` at most (a failure then retries them one by one)
+
+
+@record(frozen=False)
+class Step:
+    """One `git apply` in the temporary index: the tree before, the tree after, the bundles in it
+    (their paths are disjoint, so git's diff of the two trees splits among them exactly)."""
+
+    start: str | None
+    end: str
+    members: list[tuple[Candidate, tuple[int, int, int]]]
+
 
 class Builder:
-    """Judges and builds one target's bundles, in queue order, in one temporary index."""
+    """Judges and builds one target's bundles, in queue order, in one temporary index.
+
+    Bundles that touch disjoint paths are applied together (one `git apply` and one
+    `write-tree` for the run, not per bundle): the processes are the cost. Each bundle's
+    commit is then made from its share of git's diff of the run's trees; a run that fails,
+    or whose diff a bundle cannot claim alone, is redone one bundle at a time."""
 
     def __init__(
         self,
@@ -69,35 +89,89 @@ class Builder:
         self.show = show
         self.base_tree = base_tree
         self.archived = archived
-        self.trees: list[tuple[Candidate, str, tuple[int, int, int]]] = []
+        self.steps: list[Step] = []
+        self.solo: set[str] = set()  # applied alone (their run could not be split)
+        self.changes: dict[str, list[TreeChange]] = {}  # each bundle's share of git's result
         self.warnings: list[Violation] = []
         self._names: dict[str, str] | None = None
 
+    @property
+    def trees(self) -> list[tuple[Candidate, str, tuple[int, int, int]]]:
+        """Each applied bundle, the tree of its step, and its size."""
+        return [(c, step.end, size) for step in self.steps for c, size in step.members]
+
+    def clear(self) -> None:
+        self.steps = []
+        self.changes = {}
+
     def build(self, candidates: Sequence[Candidate]) -> list[Outcome]:
-        """Outcomes for the candidates that did not make it; the rest are in self.trees."""
+        """Outcomes for the candidates that did not make it; the rest are in self.steps."""
+        self.clear()
         self.index.read(self.base_tree)
         last = self.base_tree
         out: list[Outcome] = []
+        ready = []
         for candidate in candidates:
             refused = self._judge(candidate)
-            if refused is not None:
+            if refused is None:
+                ready.append(candidate)
+            else:
                 out.append(refused)
-                continue
-            patch = _with_archive(candidate)
-            result = self.index.apply(patch, self.options.apply_flags)
-            if isinstance(result, str):
-                if self.options.three_way:
-                    self.index.read(last)  # a failed --3way leaves conflict stages behind
-                if "beyond a symbolic link" in result:
-                    out.append(self._through_link(candidate, result))
+        for run in self._runs(ready):
+            if len(run) > 1:
+                sizes = self.index.apply(b"".join(_with_archive(c) for c in run), self.options.apply_flags)
+                if not isinstance(sizes, str):  # else: nothing changed; find the culprit one by one
+                    end = self.index.write_tree()
+                    self.steps.append(Step(last, end, [(c, sizes_of(sizes, self.paths(c))) for c in run]))
+                    last = end
                     continue
-                verbose = self.index.check(candidate.files[DIFF], self.options.apply_flags)
-                failure = diagnose(result, verbose, candidate.files[DIFF])
-                out.append(self._not_applied(candidate, failure))
-                continue
-            last = self.index.write_tree()
-            self.trees.append((candidate, last, result))
+            for candidate in run:
+                refused, last = self._apply_one(candidate, last)
+                if refused is not None:
+                    out.append(refused)
         return out
+
+    def _apply_one(self, candidate: Candidate, last: str | None) -> tuple[Outcome | None, str | None]:
+        result = self.index.apply(_with_archive(candidate), self.options.apply_flags)
+        if isinstance(result, str):
+            if self.options.three_way:
+                self.index.read(last)  # a failed --3way leaves conflict stages behind
+            if "beyond a symbolic link" in result:
+                return self._through_link(candidate, result), last
+            verbose = self.index.check(candidate.files[DIFF], self.options.apply_flags)
+            return self._not_applied(candidate, diagnose(result, verbose, candidate.files[DIFF])), last
+        end = self.index.write_tree()
+        self.steps.append(Step(last, end, [(candidate, sizes_of(result))]))
+        return None, end
+
+    def paths(self, candidate: Candidate) -> set[str]:
+        """Every path the bundle's diff names (as git reads them), and its archive's."""
+        try:
+            changes = scan(candidate.files[DIFF].decode("utf-8", "surrogateescape"), self.options.recount)
+        except DiffSyntaxError:
+            changes = []
+        named = {path for change in changes for path in change.paths}
+        return named | set(archive_paths(candidate.patch_id).values())
+
+    def _runs(self, ready: Sequence[Candidate]) -> list[list[Candidate]]:
+        """Consecutive bundles whose paths never meet (not the same path, not a file where the
+        other has a folder) go in one run; --3way and bundles marked solo go alone."""
+        runs: list[list[Candidate]] = []
+        files: set[str] = set()
+        folders: set[str] = set()
+        for candidate in ready:
+            alone = self.options.three_way or candidate.patch_id in self.solo
+            mine = self.paths(candidate)
+            parents = {p.rsplit("/", n)[0] for p in mine for n in range(1, p.count("/") + 1)}
+            meets = bool(mine & files or mine & folders or parents & files)
+            if alone or not runs or meets or len(runs[-1]) >= RUN_MAX or runs[-1][0].patch_id in self.solo:
+                runs.append([candidate])
+                files, folders = set(), set()
+            else:
+                runs[-1].append(candidate)
+            files |= mine
+            folders |= parents
+        return runs
 
     def _through_link(self, candidate: Candidate, stderr: str) -> Outcome:
         named = re.search(r"affected file '(.+?)' is beyond a symbolic link", stderr)
@@ -295,26 +369,33 @@ def _with_archive(candidate: Candidate) -> bytes:
     )
 
 
-def check_results(builders: Sequence[Builder]) -> dict[str, list[Violation]]:
-    """git's own diff of every bundle's trees, in one call, judged by the path policy."""
-    pairs: list[tuple[str, str]] = []
-    owners: list[tuple[Builder, Candidate]] = []
-    for builder in builders:
-        previous = builder.base_tree or EMPTY_TREE
-        for candidate, tree, _stats in builder.trees:
-            pairs.append((previous, tree))
-            owners.append((builder, candidate))
-            previous = tree
+def check_results(builder: Builder) -> tuple[dict[str, list[Violation]], set[str]]:
+    """git's own diff of every step's trees, in one call, shared out among the step's bundles
+    and judged by the path policy: (refused bundles, bundles whose run must be redone alone
+    because a changed path belongs to none or several of them)."""
+    pairs = [(step.start or EMPTY_TREE, step.end) for step in builder.steps]
+    results = tree_changes(builder.git, pairs, builder.index.objects_env) if pairs else []
     refused: dict[str, list[Violation]] = {}
-    for (builder, candidate), changes in zip(
-        owners,
-        tree_changes(owners[0][0].git, pairs, owners[0][0].index.objects_env) if pairs else [],
-        strict=True,
-    ):
-        found = builder.policy_on_result(changes, candidate) + builder.links_outside(changes, candidate)
-        if found:
-            refused[candidate.patch_id] = found
-    return refused
+    split: set[str] = set()
+    for step, changes in zip(builder.steps, results, strict=True):
+        shares: dict[str, list[TreeChange]] = {c.patch_id: [] for c, _size in step.members}
+        if len(step.members) == 1:
+            shares[step.members[0][0].patch_id] = list(changes)
+        else:
+            owned = {c.patch_id: builder.paths(c) for c, _size in step.members}
+            for change in changes:
+                owners = [pid for pid, paths in owned.items() if change.path in paths]
+                if len(owners) != 1:
+                    split |= set(owned)
+                    break
+                shares[owners[0]].append(change)
+        builder.changes.update(shares)
+        for candidate, _size in step.members:
+            mine = shares[candidate.patch_id]
+            found = builder.policy_on_result(mine, candidate) + builder.links_outside(mine, candidate)
+            if found:
+                refused[candidate.patch_id] = found
+    return refused, split
 
 
 def parsed(candidate: Candidate, name: str) -> dict[str, Any]:
@@ -332,7 +413,7 @@ def built_for(
     made: list[Built] = []
     outcomes: list[Outcome] = []
     tracked = builder.archived
-    for candidate, tree, (added, deleted, files) in builder.trees:
+    for candidate, _tree, (added, deleted, files) in builder.trees:
         expected = expected_for(
             candidate.patch_id,
             dict(candidate.files),
@@ -355,7 +436,9 @@ def built_for(
             "files": files,
         }
         queued_here = tracked.get(f"{QUEUE_DIR}/{candidate.patch_id}") is not None
-        made.append(Built(candidate.patch_id, tree, message, event, queued_here))
+        made.append(
+            Built(candidate.patch_id, tuple(builder.changes[candidate.patch_id]), message, event, queued_here)
+        )
         outcomes.append(
             Outcome(
                 candidate.patch_id,

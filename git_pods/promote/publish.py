@@ -11,6 +11,7 @@ from pathlib import Path
 from git_pods.errors import ConfigError, RepoStateError
 from git_pods.gitio.locks import git_lock_error, lock_in_stderr
 from git_pods.gitio.runner import Git
+from git_pods.promote.build import TreeChange
 from git_pods.record import field, record
 
 ZERO = "0" * 40
@@ -22,7 +23,7 @@ class Built:
     """One bundle's commit, ready to write: its tree (code and archive), message and event."""
 
     patch_id: str
-    tree: str
+    changes: tuple[TreeChange, ...]  # its share of git's diff: what its commit adds to the parent
     message: bytes
     event: Mapping[str, object]
     tracked_queue: bool  # the queue copy is in the target's tree: the commit deletes it
@@ -77,7 +78,6 @@ def commits_stream(targets: Sequence[Target], ident: Ident, tag: str) -> tuple[b
     mark = 0
     for number, target in enumerate(targets):
         chain: list[int] = []
-        dequeued: list[str] = []
         for built in target.built:
             mark += 1
             out.append(f"commit {TEMP_REFS}/{tag}/{number}\nmark :{mark}\n".encode())
@@ -86,14 +86,29 @@ def commits_stream(targets: Sequence[Target], ident: Ident, tag: str) -> tuple[b
             parent = f":{chain[-1]}" if chain else target.base
             if parent:
                 out.append(f"from {parent}\n".encode())
-            out.append(f'M 040000 {built.tree} ""\n'.encode())
+            for change in built.changes:
+                path = _quoted(change.path)
+                out.append(
+                    b"D " + path + b"\n"
+                    if change.mode == "000000"
+                    else f"M {change.mode} {change.sha} ".encode() + path + b"\n"
+                )
             if built.tracked_queue:
-                dequeued.append(built.patch_id)
-            out.extend(f"D .patches/queue/{done}\n".encode() for done in dequeued)
+                out.append(f"D .patches/queue/{built.patch_id}\n".encode())
             out.append(b"\n")
             chain.append(mark)
         marks.append(chain)
     return b"".join(out), marks
+
+
+def _quoted(path: str) -> bytes:
+    """A path as fast-import reads it: C-quoted when it holds a quote or newline or starts with
+    a quote; its bytes as they are otherwise (names need not be UTF-8)."""
+    raw = path.encode("utf-8", "surrogateescape")
+    if b'"' not in raw and b"\n" not in raw:
+        return raw
+    escaped = raw.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+    return b'"' + escaped + b'"'
 
 
 def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str, bytes], mark: int) -> bytes:

@@ -127,7 +127,7 @@ def blocked_by_worktree(builder: Builder, problem: str) -> list[Outcome]:
         blocked(c, builder.target.branch, f"its working tree cannot take the change: {message}", builder.show)
         for c, _t, _s in builder.trees
     ]
-    builder.trees = []
+    builder.clear()
     return outcomes
 
 
