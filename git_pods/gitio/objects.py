@@ -46,14 +46,6 @@ def read_objects(
     return found
 
 
-def commit_tree(data: bytes) -> str:
-    """The tree id a commit object names (its first header line)."""
-    first = data.split(b"\n", 1)[0]
-    if not first.startswith(b"tree "):
-        raise ValueError("not a commit object")
-    return first[5:].decode("ascii")
-
-
 def tree_names(data: bytes) -> list[str]:
     """The entry names of a tree object (`<mode> <name>\\0<20-byte id>` records)."""
     names = []
