@@ -13,7 +13,6 @@ from typing import NoReturn
 
 from git_pods import __version__
 from git_pods.commands.output import Output
-from git_pods.crash import write_crash_log
 from git_pods.errors import ExitCode, GitPodsError, RepoStateError
 
 
@@ -46,6 +45,8 @@ def guarded(verb: str, args: Sequence[str], body: Callable[[], int]) -> NoReturn
         output(verb, json_mode).error(exc)
         sys.exit(int(exc.exit_code))
     except Exception as exc:  # the one handler: a bug is exit 5, never a bare traceback
+        from git_pods.crash import write_crash_log  # here: platform, tempfile, traceback cost 15 ms
+
         log = write_crash_log(f"git pod-{verb}", list(args))
         sys.stderr.write(
             f"git pod-{verb}: internal error (a bug in git-pods {__version__}): "
