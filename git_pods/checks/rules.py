@@ -582,6 +582,36 @@ _RULES = [
         "task_id must agree.",
         "rename the file to the task id, or correct task_id",
     ),
+    _r(
+        "GP701",
+        "input file outside the repository",
+        "An assignment's input files are read from the repository: an absolute path, a path with "
+        "'..', or a symbolic link that leads out of the work tree could put any file on the "
+        "machine into a prompt that leaves it.",
+        "name a file inside the repository, relative to its top",
+    ),
+    _r(
+        "GP702",
+        "input file ignored by git",
+        "git ignores this file (.gitignore, .git/info/exclude): ignored files are build output, "
+        "local settings and secrets more often than code, so they stay out of prompts.",
+        "name a tracked file, or pass --allow-secret PATH if the file really belongs in the prompt",
+    ),
+    _r(
+        "GP703",
+        "input file looks like a secret",
+        "The file's name (.env, a private key, .netrc) or its content (keys, tokens, passwords in "
+        "URLs) looks secret. A prompt goes to a model outside your machine, so the file is "
+        "refused and its content is never printed.",
+        "leave the file out, or pass --allow-secret PATH when it holds no real secret",
+    ),
+    _r(
+        "GP704",
+        "prompt over its size budget",
+        "The rendered prompt is larger than the budget (limits.prompt_max_bytes in .pods/config.yaml, "
+        "256 KiB unless set), usually because of large input files; the estimate is shown.",
+        "name fewer or smaller input files, or raise limits.prompt_max_bytes",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -1,28 +1,40 @@
-"""git-pod-assign: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-assign: the typer shell for `git pod-assign` (ledger, commit, prompt)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from git_pods.cli import _shell
+from git_pods.commands import assign as command
 from git_pods.commands import pending
 
 app = _shell.new_app()
 
 HELP = """Assign a task to a pod and print its structured prompt.
 
-Writes and commits the task's ledger .pods/tasks/<TASK>.yaml and prints the rendered
-prompt: the pod's template, the packet, the input files and how to answer.
+Writes the task's ledger .pods/tasks/<TASK>.yaml (an earlier assignment moves into its
+history) and commits that file alone on your branch, with an `assigned` event in git notes;
+the rest of your index and working tree stay as they are. Then prints the prompt (or writes
+it to --out): the pod's template from prompts/, the packet, each input file fenced with its
+path and the commit it was read at, and how to answer (the four files, the patch id to use,
+the base commit, the smallest valid bundle).
 
-Not implemented yet in this release: it exits 2 and changes nothing."""
+Nothing in the prompt is substituted: braces, $ and template syntax come out as written.
+Input files must be inside the repository (no absolute paths, no '..', no links leading
+out), not ignored by git, and not likely secrets (.env, keys, tokens) unless --allow-secret
+names them; a refused file's content is never printed. The prompt has a size budget
+(limits.prompt_max_bytes, 256 KiB by default)."""
 
 EXAMPLES = """Examples:
 
 \b
-  git pod-assign --to qa-pod --task F2.1 --goal 'Add parser tests'
-  git pod-assign --from patch_20250419_123456"""
+  git pod-assign --to qa-pod --task F2.1 --input-file src/models/agent/concussion_agent.py \\
+      --instructions 'Focus on edge case symptoms and return-to-play stage transitions'
+  git pod-assign --to dev-pod --task BUG-7 --goal 'Fix the crash on empty input' --out prompt.txt"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -64,9 +76,30 @@ def assign(
     no_commit: Annotated[
         bool, typer.Option("--no-commit", help="Write the ledger without committing it.")
     ] = False,
+    allow_secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-secret",
+            metavar="PATH",
+            help="Let this input file in although it looks secret or is ignored (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("assign"))
+    if from_ is not None:
+        raise typer.Exit(pending.run("assign --from"))
+    options = command.AssignOptions(
+        to=to,
+        task=task,
+        goal=goal,
+        input_files=tuple(input_file or ()),
+        instructions=instructions,
+        out=out,
+        no_commit=no_commit,
+        allow_secret=tuple(allow_secret or ()),
+    )
+    raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, sys.stderr, json_mode))
 
 
 def main() -> NoReturn:

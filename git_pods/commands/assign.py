@@ -1,0 +1,157 @@
+"""`git pod-assign`: write the task's ledger, commit that file alone with an `assigned` event, and
+print the pod's prompt (template, packet, input files, how to answer)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from git_pods import ids, ledger
+from git_pods.checks.rules import violation
+from git_pods.commands.output import write_json
+from git_pods.config import load_config
+from git_pods.errors import UsageError
+from git_pods.fsio import write_atomic
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.onefile import commit_file
+from git_pods.gitio.runner import Git, require_root
+from git_pods.prompting import DEFAULT_BUDGET, read_inputs, render, template_for
+from git_pods.record import record
+from git_pods.violation import Violation, worst_exit
+
+
+@record
+class AssignOptions:
+    """What `git pod-assign` was asked to do."""
+
+    to: str | None = None
+    task: str | None = None
+    goal: str | None = None
+    input_files: tuple[str, ...] = ()
+    instructions: str | None = None
+    out: str | None = None
+    no_commit: bool = False
+    allow_secret: tuple[str, ...] = ()
+
+
+def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: bool = False) -> int:
+    if not options.task or not ids.is_task_id(options.task):
+        raise UsageError(
+            f"--task {options.task!r} is not a valid task id" if options.task else "--task is needed",
+            hint="e.g. --task F2.1 (a letter, then letters, digits, '_' or '-', and .parts)",
+        )
+    root = require_root(cwd)
+    git = Git(root)
+    config, _ = load_config(root)
+    if not options.to or options.to not in config.pods:
+        raise UsageError(
+            f"--to {options.to}: unknown pod" if options.to else "--to is needed",
+            hint=f"one of: {', '.join(config.pods)}",
+        )
+    dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
+    task, pod = options.task, options.to
+    path = ledger.path_of(task)
+    found = read_objects(git, ["HEAD", f"HEAD:{path}"])
+    head_obj = found["HEAD"]
+    head = head_obj.sha if head_obj is not None and head_obj.kind == "commit" else None
+    current = root / path
+    at_head = found[f"HEAD:{path}"]
+    raw = current.read_bytes() if current.is_file() else (at_head.data if at_head is not None else None)
+    existing = ledger.load(raw, path, config.yaml_max_bytes)
+    inputs, refused = read_inputs(git, root, cwd, options.input_files, options.allow_secret, head)
+    if refused:
+        return _refuse(out, err, json_mode, refused)
+    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
+    by = ident.rsplit(" ", 2)[0]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, head)
+    to_pod = next(iter(config.pods[pod].next), pod)
+    patch_id = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
+    template, notice = template_for(root, config, pod)
+    prompt = render(template, path, packet, inputs, patch_id, to_pod)
+    budget = config.prompt_max_bytes or DEFAULT_BUDGET
+    size = len(prompt.encode("utf-8"))
+    if size > budget:
+        over = f"the prompt is {size:,} bytes (about {size // 4:,} tokens); the budget is {budget:,}"
+        return _refuse(out, err, json_mode, [violation("GP704", over)])
+    data = ledger.dump(ledger.assigned(existing, packet))
+    commit = None
+    if options.no_commit:
+        current.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(current, data)
+    else:
+        event = {"ts": now, "v": 1, "event": "assigned", "pod": pod, "task": task, "by": by}
+        note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+        message = f"Assign {task} to {pod}\n\n{packet['goal']}\n\nTask: {task}\n"
+        commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref).commit
+    if options.out:
+        target = cwd / options.out
+        write_atomic(target, prompt.encode("utf-8"))
+    if json_mode:
+        write_json(
+            out,
+            "assign",
+            0,
+            [],
+            task=task,
+            pod=pod,
+            ledger=path,
+            commit=commit,
+            base_commit=head,
+            patch_id=patch_id,
+            prompt_bytes=size,
+            prompt_file=options.out,
+            prompt=None if options.out else prompt,
+            notices=[notice] if notice else [],
+        )
+        return 0
+    if not options.out:
+        out.write(prompt)
+    if notice:
+        err.write(f"git pod-assign: {notice}\n")
+    done = f"committed {path} ({commit[:12]})" if commit else f"wrote {path} (not committed: --no-commit)"
+    where = f"; prompt written to {options.out}" if options.out else ""
+    tokens = f"prompt {size:,} bytes (~{size // 4:,} tokens)"
+    err.write(f"git pod-assign: {task} assigned to {pod}; {done}{where}; {tokens}\n")
+    return 0
+
+
+def _packet(
+    options: AssignOptions,
+    existing: dict[str, Any] | None,
+    task: str,
+    pod: str,
+    inputs: list[str],
+    now: str,
+    by: str,
+    head: str | None,
+) -> dict[str, Any]:
+    goal = options.goal or (existing or {}).get("goal") or options.instructions
+    if not goal or not goal.strip():
+        raise UsageError(
+            "--goal is needed for a new task", hint="e.g. --goal 'Add edge-case tests for the parser'"
+        )
+    packet: dict[str, Any] = {"pod": pod, "task_id": task, "goal": goal}
+    if inputs:
+        packet["input_files"] = inputs
+    if options.instructions:
+        packet["instructions"] = options.instructions
+    packet["created"] = now
+    if by:
+        packet["assigned_by"] = by
+    if head:
+        packet["base_commit"] = head
+    return packet
+
+
+def _refuse(out: TextIO, err: TextIO, json_mode: bool, found: list[Violation]) -> int:
+    code = worst_exit(found)
+    if json_mode:
+        write_json(out, "assign", code, found)
+        return code
+    for item in found:
+        err.write(item.format_text() + "\n")
+    err.write("git pod-assign: nothing was assigned or printed\n")
+    return code

@@ -1,0 +1,136 @@
+"""Committing one file on HEAD's branch without touching the rest of the index or working tree:
+the commit and its metric note written by one `git fast-import`, HEAD's branch and the notes ref
+moved in one compare-and-swap transaction, then that one index entry and file brought up."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from git_pods.errors import ConfigError, RepoStateError
+from git_pods.fsio import write_atomic
+from git_pods.gitio.locks import check_git_locks, git_lock_error, lock_in_stderr
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.runner import Git
+from git_pods.record import record
+
+ZERO = "0" * 40
+_SCRATCH = "refs/pods-onefile"
+_BUSY = (
+    ("MERGE_HEAD", "a merge is in progress"),
+    ("rebase-merge", "a rebase is in progress"),
+    ("rebase-apply", "a rebase or git am is in progress"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
+    ("REVERT_HEAD", "a revert is in progress"),
+)
+
+
+@record
+class Committed:
+    """The commit made, and the ref it moved."""
+
+    commit: str
+    ref: str
+
+
+def busy(gitdir: Path) -> str | None:
+    """Why HEAD cannot take a commit now (a merge, rebase, cherry-pick under way), or None."""
+    return next((why for name, why in _BUSY if (gitdir / name).exists()), None)
+
+
+def commit_file(
+    git: Git,
+    root: Path,
+    gitdir: Path,
+    path: str,
+    data: bytes,
+    message: str,
+    note: bytes | None,
+    notes_ref: str,
+) -> Committed:
+    """Commit path = data on HEAD (its branch, or HEAD itself when detached), with note attached.
+
+    Nothing else of the index is committed. Afterwards the index entry and the file in the
+    working tree hold the committed content, so `git status` shows nothing new."""
+    reason = busy(gitdir)
+    if reason:
+        raise RepoStateError(reason, hint="finish or abort it first, then run the command again")
+    check_git_locks([gitdir / "index.lock", gitdir / "HEAD.lock"])
+    head_ref = git.run(["symbolic-ref", "-q", "HEAD"], check=False).stdout.decode().strip() or "HEAD"
+    found = read_objects(git, ["HEAD", notes_ref])
+    head_obj, notes_obj = found["HEAD"], found[notes_ref]
+    head = head_obj.sha if head_obj is not None else None
+    notes_old = notes_obj.sha if notes_obj is not None else None
+    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
+    if ident.returncode != 0:
+        raise ConfigError(
+            "git does not know who you are, so it cannot make commits",
+            hint='git config user.name "Your Name" && git config user.email you@example.com',
+        )
+    committer = ident.stdout.decode("utf-8", "replace").strip()
+    author = git.run(["var", "GIT_AUTHOR_IDENT"]).stdout.decode("utf-8", "replace").strip()
+    tag = f"{_SCRATCH}/{os.getpid()}"
+    stream = [b"blob\nmark :1\n", _data(data)]
+    stream.append(f"commit {tag}/commit\nmark :2\nauthor {author}\ncommitter {committer}\n".encode())
+    stream.append(_data(message.encode("utf-8")))
+    if head:
+        stream.append(f"from {head}\n".encode())
+    stream.append(f"M 100644 :1 {path}\n\n".encode())
+    if note is not None:
+        stream.append(f"commit {tag}/notes\nmark :3\ncommitter {committer}\n".encode())
+        stream.append(_data(b"git-pods: 1 note\n"))
+        if notes_old:
+            stream.append(f"from {notes_old}\n".encode())
+        stream.append(b"N inline :2\n" + _data(note) + b"\n")
+    marks = _fast_import(git, b"".join(stream) + b"done\n")
+    commit = marks[2]
+    updates = [f"update {head_ref} {commit} {head or ZERO}"]
+    if note is not None:
+        updates.append(f"update {notes_ref} {marks[3]} {notes_old or ZERO}")
+    scratch = [f"{tag}/commit"] + ([f"{tag}/notes"] if note is not None else [])
+    request = "\n".join(["start", *updates, *(f"delete {r}" for r in scratch), "prepare", "commit"]) + "\n"
+    done = git.run(
+        ["update-ref", "--stdin", "-m", message.splitlines()[0]], input=request.encode(), check=False
+    )
+    if done.returncode != 0:
+        git.run(
+            ["update-ref", "--stdin"], input="".join(f"delete {r}\n" for r in scratch).encode(), check=False
+        )
+        stderr = done.stderr.decode("utf-8", "replace")
+        lock = lock_in_stderr(stderr)
+        if lock is not None:
+            raise git_lock_error(lock)
+        raise RepoStateError(
+            f"HEAD or {notes_ref} moved while committing {path}: {stderr.strip()}",
+            hint="nothing was committed; run the command again",
+        )
+    blob = marks[1]
+    git.run(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"])
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    return Committed(commit, head_ref)
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def _fast_import(git: Git, stream: bytes) -> dict[int, str]:
+    with tempfile.TemporaryDirectory(prefix="pods-onefile-") as scratch:
+        marks = Path(scratch) / "marks"
+        args = [
+            "-c",
+            "fastimport.unpackLimit=0",
+            "fast-import",
+            "--quiet",
+            "--done",
+            f"--export-marks={marks}",
+        ]
+        git.run(args, input=stream)
+        out: dict[int, str] = {}
+        for line in marks.read_text("ascii").splitlines():
+            name, _, sha = line.partition(" ")
+            out[int(name[1:])] = sha
+        return out

@@ -1,0 +1,71 @@
+"""A task's ledger, `.pods/tasks/<TASK>.yaml`: the current assignment on top, and every earlier
+assignment and handoff appended to `history`, never overwritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from git_pods.checks.artifact import check_bytes
+from git_pods.errors import UsageError
+
+TASKS_DIR = ".pods/tasks"
+MODELINE = "# yaml-language-server: $schema=https://git-pods.dev/schemas/v1/task-packet.schema.json\n"
+_PACKET_KEYS = (
+    "pod",
+    "goal",
+    "instructions",
+    "input_files",
+    "acceptance",
+    "created",
+    "assigned_by",
+    "base_commit",
+)
+
+
+def path_of(task: str) -> str:
+    return f"{TASKS_DIR}/{task}.yaml"
+
+
+def load(raw: bytes | None, shown: str, max_bytes: int) -> dict[str, Any] | None:
+    """The ledger's data; a ledger that is not valid stops the command (it would be rewritten)."""
+    if raw is None:
+        return None
+    checked = check_bytes(raw, shown, "task-packet", max_bytes)
+    if not checked.valid or checked.doc is None:
+        first = next((v for v in checked.violations if v.severity == "error"), None)
+        where = f"{first.file}:{first.line}: {first.rule} {first.message}" if first else shown
+        raise UsageError(
+            f"the task's ledger is not valid, so it is not rewritten ({where})",
+            hint=f"git pod-validate {shown} lists every problem; fix them, then assign again",
+            file=shown,
+            rule=first.rule if first else None,
+        )
+    data: dict[str, Any] = checked.doc.data
+    return data
+
+
+def assigned(existing: dict[str, Any] | None, packet: dict[str, Any]) -> dict[str, Any]:
+    """The ledger after a new assignment: the packet on top; the earlier assignment, if any,
+    appended to history as an `assigned` entry (its handoffs stay where they are)."""
+    history = list((existing or {}).get("history") or [])
+    if existing:
+        earlier: dict[str, Any] = {"event": "assigned"}
+        for key in _PACKET_KEYS:
+            if key in existing and key not in ("created", "assigned_by"):
+                earlier[key] = existing[key]
+        if "created" in existing:
+            earlier["time"] = existing["created"]
+        if "assigned_by" in existing:
+            earlier["by"] = existing["assigned_by"]
+        history.append(earlier)
+    ledger = dict(packet)
+    if history:
+        ledger["history"] = history
+    return ledger
+
+
+def dump(ledger: dict[str, Any]) -> bytes:
+    body = yaml.safe_dump(ledger, sort_keys=False, allow_unicode=True, width=100)
+    return (MODELINE + body).encode("utf-8")

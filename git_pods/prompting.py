@@ -1,0 +1,208 @@
+"""A pod's prompt: its template, the task packet, the input files read safely, and how to answer.
+
+Nothing is substituted: every piece is placed as written, so braces, `$`, `${...}`, `$(...)`
+and template syntax in a goal or a file reach the pod literally and never run or expand.
+Input files are checked before a byte of them is read into the prompt: inside the repository
+(no absolute paths, no '..', no links leading out), not ignored by git, not likely secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, TRACE
+from git_pods.checks.rules import violation
+from git_pods.config import Config
+from git_pods.errors import UsageError
+from git_pods.gitio.runner import Git
+from git_pods.record import record
+from git_pods.secrets import find, secret_name
+from git_pods.violation import Violation
+
+DEFAULT_BUDGET = 256 << 10
+BUILTIN = "generic_pod.txt"
+
+
+@record
+class InputFile:
+    """A file read into the prompt: its repository path, content and which state it was read in."""
+
+    path: str
+    content: bytes
+    where: str
+
+
+def template_for(root: Path, config: Config, pod: str) -> tuple[str, str | None]:
+    """The pod's template text, and a notice when the built-in one stands in for a missing file."""
+    spec = config.pods.get(pod)
+    name = spec.prompt if spec and spec.prompt else f"prompts/{pod.replace('-', '_')}.txt"
+    path = root / name
+    if path.is_file() and not path.is_symlink():
+        return path.read_text("utf-8", "replace"), None
+    builtin = Path(__file__).resolve().parent / "data" / "prompts" / BUILTIN
+    notice = f"no template at {name}: the built-in working procedure is used (git pod-init writes them)"
+    return builtin.read_text("utf-8"), notice
+
+
+def read_inputs(
+    git: Git, root: Path, cwd: Path, given: Sequence[str], allowed: Sequence[str], head: str | None
+) -> tuple[list[InputFile], list[Violation]]:
+    """The input files, or why each refused one is refused (its content is never shown)."""
+    found: list[tuple[str, Path]] = []
+    refused: list[Violation] = []
+    top = root.resolve()
+    for name in given:
+        relative = _inside(name, cwd, root, top)
+        if isinstance(relative, Violation):
+            refused.append(relative)
+            continue
+        found.append((relative, root / relative))
+    allow = {_normal(a, cwd, root) for a in allowed}
+    ignored = _ignored(git, [r for r, _ in found])
+    states = _states(git, [r for r, _ in found])
+    files: list[InputFile] = []
+    for relative, path in found:
+        if relative in ignored and relative not in allow:
+            refused.append(violation("GP702", f"{relative} is ignored by git", file=relative))
+            continue
+        content = path.read_bytes()
+        if relative not in allow:
+            hit = next(iter(find(content.decode("utf-8", "replace"))), None)
+            what = (
+                "is named like a file of secrets"
+                if secret_name(relative)
+                else (f"holds what looks like {hit.kind} (line {hit.line})" if hit is not None else None)
+            )
+            if what is not None:
+                refused.append(
+                    violation(
+                        "GP703",
+                        f"{relative} {what}; its content is not shown",
+                        file=relative,
+                        hint=f"leave it out, or --allow-secret {relative} if it holds no real secret",
+                    )
+                )
+                continue
+        state = states.get(relative)
+        base = head[:12] if head else "no commit yet"
+        where = f"at commit {base}" if state is None else f"{state} (working tree, based on {base})"
+        files.append(InputFile(relative, content, where))
+    return files, refused
+
+
+def _inside(name: str, cwd: Path, root: Path, top: Path) -> str | Violation:
+    """The path relative to the repository's top, or GP701 when it is (or leads) outside."""
+    if os.path.isabs(name) or name.startswith("~"):
+        return violation("GP701", f"{name} is an absolute path", file=name)
+    if ".." in Path(name).parts:
+        return violation("GP701", f"{name} climbs out with '..'", file=name)
+    path = cwd / name
+    if not (path.exists() or path.is_symlink()):
+        raise UsageError(f"--input-file {name}: no such file", hint="name a file in the repository")
+    real = path.resolve()
+    if real != top and top not in real.parents:
+        return violation("GP701", f"{name} leads outside the repository (a symbolic link)", file=name)
+    if not real.is_file():
+        raise UsageError(f"--input-file {name}: not a file", hint="name a file, not a folder")
+    relative = real.relative_to(top).as_posix()
+    if relative == ".git" or relative.startswith(".git/"):
+        return violation("GP701", f"{name} is inside .git", file=name)
+    return Path(os.path.relpath(path.absolute(), root)).as_posix() if not path.is_symlink() else relative
+
+
+def _normal(name: str, cwd: Path, root: Path) -> str:
+    return Path(os.path.relpath((cwd / name).absolute(), root)).as_posix()
+
+
+def _ignored(git: Git, paths: list[str]) -> set[str]:
+    if not paths:
+        return set()
+    request = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
+    done = git.run(["check-ignore", "--stdin", "-z"], input=request, check=False)
+    return {p.decode("utf-8", "surrogateescape") for p in done.stdout.split(b"\0") if p}
+
+
+def _states(git: Git, paths: list[str]) -> dict[str, str]:
+    """Input files that differ from HEAD: 'modified' or 'untracked'."""
+    if not paths:
+        return {}
+    done = git.run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths], check=False)
+    out = {}
+    for entry in done.stdout.split(b"\0"):
+        if len(entry) > 3:
+            code = entry[:2].decode("ascii", "replace")
+            out[entry[3:].decode("utf-8", "surrogateescape")] = "untracked" if code == "??" else "modified"
+    return out
+
+
+def render(
+    template: str,
+    ledger_path: str,
+    packet: dict[str, Any],
+    inputs: Sequence[InputFile],
+    patch_id: str,
+    to_pod: str,
+) -> str:
+    """The whole prompt, by concatenation only."""
+    parts = [template.rstrip("\n"), ""]
+    parts += [f"=== TASK PACKET ({ledger_path}) ===", _yaml(packet).rstrip("\n"), ""]
+    if inputs:
+        parts.append("=== INPUT FILES ===")
+        for item in inputs:
+            text = item.content.decode("utf-8", "replace")
+            fence = _fence(text)
+            parts += [f"--- {item.path} ({item.where}) ---", fence, text.rstrip("\n"), fence, ""]
+    parts += [answer_format(packet, patch_id, to_pod)]
+    return "\n".join(parts)
+
+
+def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
+    """How to answer: the four files, the patch id, the base commit, the smallest valid bundle."""
+    pod, task = packet["pod"], packet["task_id"]
+    base = packet.get("base_commit", "the repository's first commit (there is none yet)")
+    ids = {"patch_id": patch_id, "pod": pod, "task_id": task}
+    trace = {**ids, "summary": "<one line: what the patch does>"}
+    trace["steps"] = ["<what you read>", "<what you changed and why>"]
+    changelog = {**ids, "entries": [{"type": "changed", "description": "<what changed, for the changelog>"}]}
+    handoff = {"from": pod, "to": to_pod, "reason": "<what the next pod should do>"}
+    handoff["related_patch"] = f"{patch_id}.diff"
+    return "\n".join(
+        [
+            "=== HOW TO ANSWER ===",
+            f"Answer with one patch bundle named {patch_id}: four files.",
+            f"- {DIFF}: a unified diff against commit {base} (as `git diff --binary` writes it).",
+            "  Where an exact diff is hard, send whole files instead: files/<path> with each changed",
+            "  file's full new content; they are turned into the diff for you.",
+            f"- {TRACE}: your reasoning (summary, steps; assumptions, risks, agent and model if known).",
+            f"- {CHANGELOG}: the changelog entries (types: added, changed, fixed, removed, deprecated,",
+            "  security, docs, tests).",
+            f"- {HANDOFF}: who takes the task next and why.",
+            f"Use the patch id {patch_id} in every file. The smallest valid bundle for this task:",
+            "",
+            f"# {TRACE}",
+            _yaml(trace).rstrip("\n"),
+            f"# {CHANGELOG}",
+            _yaml(changelog).rstrip("\n"),
+            f"# {HANDOFF}",
+            _yaml(handoff).rstrip("\n"),
+            "",
+        ]
+    )
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks in the text, so it cannot be closed early."""
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
