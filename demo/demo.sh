@@ -24,6 +24,16 @@ show git pod-doctor
 git add .pods prompts .patches .gitattributes && git commit -qm "Adopt git-pods"
 echo "(the scaffold is committed: every clone shares the pods, prompts and policy)"
 
+step "The lead assigns the task: the ledger is committed alone, the prompt is printed (here, its end)"
+mkdir -p src/models/agent && printf 'def stage(symptoms):\n    return "rest" if symptoms else "play"\n' > src/models/agent/concussion_agent.py
+git add src/models && git commit -qm "The agent to test"
+git pod-assign --to dev-pod --task F2.1 --goal "Parse symptom lists before staging return-to-play" \
+    --input-file src/models/agent/concussion_agent.py \
+    --instructions 'Keep parse()'"'"'s signature; {braces} and $(this) stay literal' > prompt.txt
+tail -n 22 prompt.txt
+git log --oneline -1 --stat | cat
+git notes --ref=pods show HEAD
+
 step "A dev pod's answer, downloaded as the seeds do (one file twice, with a browser suffix), taken in"
 downloads="$work.downloads"
 good=.patches/queue/patch_20250419_123456
