@@ -3,6 +3,7 @@ assignment and handoff appended to `history`, never overwritten."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import yaml
@@ -59,11 +60,26 @@ def assigned(existing: dict[str, Any] | None, packet: dict[str, Any]) -> dict[st
             earlier["time"] = existing["created"]
         if "assigned_by" in existing:
             earlier["by"] = existing["assigned_by"]
-        history.append(earlier)
+        at = when(earlier.get("time"))  # before the handoffs made while it held the task
+        place = next((i for i, e in enumerate(history) if when(e.get("time")) > at), len(history))
+        history.insert(place, earlier)
     ledger = dict(packet)
     if history:
         ledger["history"] = history
     return ledger
+
+
+def now() -> str:
+    """The time of a ledger entry: UTC, to the microsecond, so entries of one second keep their order."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def when(text: object) -> datetime:
+    """An entry's time for ordering (seconds or microseconds alike); the earliest when unreadable."""
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 def dump(ledger: dict[str, Any]) -> bytes:

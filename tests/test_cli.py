@@ -11,7 +11,9 @@ from git_pods.cli.manpage import VERBS
 from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, crash_log_of, crash_validate, queue, rules_of
 
 PENDING = [
-    v for v in VERBS if v not in ("validate", "init", "doctor", "intake", "submit", "promote", "assign")
+    v
+    for v in VERBS
+    if v not in ("validate", "init", "doctor", "intake", "submit", "promote", "assign", "handoff")
 ]
 
 

@@ -612,6 +612,14 @@ _RULES = [
         "256 KiB unless set), usually because of large input files; the estimate is shown.",
         "name fewer or smaller input files, or raise limits.prompt_max_bytes",
     ),
+    _r(
+        "GP705",
+        "handoff not in the graph",
+        "The config's handoff graph (each pod's next) does not let the sending pod hand the task to "
+        "the receiving pod.",
+        "hand off to one of the pods listed, change the pod's next in .pods/config.yaml, or --force "
+        "(recorded in the ledger as forced)",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -1,27 +1,34 @@
-"""git-pod-handoff: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-handoff: the typer shell for `git pod-handoff` (the task's ledger)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import handoff as command
 
 app = _shell.new_app()
 
 HELP = """Hand a task to the next pod.
 
-Appends a handoff to the task's ledger, commits that file only and records a
-handed-off event.
-
-Not implemented yet in this release: it exits 2 and changes nothing."""
+Appends a handoff (time, base commit, and with --patch the sha256 digests of that patch's
+diff, trace and changelog) to the task's ledger .pods/tasks/<TASK>.yaml, commits that file
+alone on your branch and records a handed-off event; promoted logs never change. The sender
+is the pod holding the task now (the receiver of its latest handoff, else the assigned pod)
+unless --from says otherwise. The config's handoff graph is enforced (exit 1 naming the
+allowed pods); --force overrides and is recorded. Works on a dirty working tree without
+touching it; exit 3 during a merge or rebase. --assign then assigns the receiving pod and
+prints its prompt."""
 
 EXAMPLES = """Examples:
 
 \b
-  git pod-handoff --to qa-pod --reason 'Parser done' --task F2.1"""
+  git pod-handoff --to qa-pod --reason 'Parser done, needs edge-case tests' --task F2.1
+  git pod-handoff --to delivery-pod --reason 'Tests pass' --patch patch_20250419_123456 --assign"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -44,7 +51,7 @@ def handoff(
         str | None,
         typer.Option(
             "--from",
-            metavar="SOURCE",
+            metavar="POD",
             help="The sending pod (default: the pod holding the task).",
             show_default=False,
         ),
@@ -52,9 +59,15 @@ def handoff(
     assign: Annotated[
         bool, typer.Option("--assign", help="Then assign the task to the receiving pod.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Hand off outside the config's graph (recorded).")
+    ] = False,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("handoff"))
+    options = command.HandoffOptions(
+        to=to, reason=reason, task=task, patch=patch, sender=from_, assign=assign, force=force
+    )
+    raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, sys.stderr, json_mode))
 
 
 def main() -> NoReturn:

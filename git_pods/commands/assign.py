@@ -34,6 +34,7 @@ class AssignOptions:
     out: str | None = None
     no_commit: bool = False
     allow_secret: tuple[str, ...] = ()
+    from_handoff: tuple[tuple[str, str], ...] = ()  # (key, value) of the handoff this comes from
 
 
 def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: bool = False) -> int:
@@ -65,7 +66,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
         return _refuse(out, err, json_mode, refused)
     ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
     by = ident.rsplit(" ", 2)[0]
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    now = ledger.now()
     packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, head)
     to_pod = next(iter(config.pods[pod].next), pod)
     patch_id = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
@@ -82,7 +83,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
         current.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(current, data)
     else:
-        event = {"ts": now, "v": 1, "event": "assigned", "pod": pod, "task": task, "by": by}
+        event = {"ts": now[:19] + "Z", "v": 1, "event": "assigned", "pod": pod, "task": task, "by": by}
         note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
         message = f"Assign {task} to {pod}\n\n{packet['goal']}\n\nTask: {task}\n"
         commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref).commit
@@ -138,6 +139,8 @@ def _packet(
         packet["input_files"] = inputs
     if options.instructions:
         packet["instructions"] = options.instructions
+    if options.from_handoff:
+        packet["from_handoff"] = dict(options.from_handoff)
     packet["created"] = now
     if by:
         packet["assigned_by"] = by

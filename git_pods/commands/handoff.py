@@ -1,0 +1,197 @@
+"""`git pod-handoff`: append a handoff to the task's ledger (promoted logs never change), commit
+that file alone with a `handed-off` event, and optionally assign the receiving pod."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from git_pods import ids, ledger
+from git_pods.bundle import CHANGELOG, DIFF, LOGS_DIR, PATCHES_DIR, QUEUE_DIR, TRACE, sha256_file
+from git_pods.checks.rules import violation
+from git_pods.commands.output import write_json
+from git_pods.config import Config, load_config
+from git_pods.errors import UsageError
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.onefile import commit_file
+from git_pods.gitio.runner import Git, require_root
+from git_pods.record import record
+from git_pods.violation import Violation
+from git_pods.yamlsafe import YamlProblems, load
+
+
+@record
+class HandoffOptions:
+    """What `git pod-handoff` was asked to do."""
+
+    to: str | None = None
+    reason: str | None = None
+    task: str | None = None
+    patch: str | None = None
+    sender: str | None = None
+    assign: bool = False
+    force: bool = False
+
+
+def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: bool = False) -> int:
+    if not options.reason or not options.reason.strip():
+        raise UsageError(
+            "--reason is needed", hint="say what the next pod should do: --reason 'Parser done, test it'"
+        )
+    if options.patch is not None and not ids.is_patch_id(ids.patch_id_of(options.patch)):
+        raise UsageError(f"--patch {options.patch!r} is not a valid patch id")
+    if options.task is not None and not ids.is_task_id(options.task):
+        raise UsageError(f"--task {options.task!r} is not a valid task id", hint="e.g. --task F2.1")
+    root = require_root(cwd)
+    git = Git(root)
+    config, _ = load_config(root)
+    to = options.to
+    if not to or to not in config.pods:
+        raise UsageError(
+            f"--to {to}: unknown pod" if to else "--to is needed", hint=f"one of: {', '.join(config.pods)}"
+        )
+    patch = ids.patch_id_of(options.patch) if options.patch else None
+    files = _patch_files(git, root, patch) if patch else {}
+    task = options.task or _task_of(files, patch)
+    path = ledger.path_of(task)
+    current = root / path
+    at_head = read_objects(git, [f"HEAD:{path}"])[f"HEAD:{path}"]
+    raw = current.read_bytes() if current.is_file() else (at_head.data if at_head is not None else None)
+    existing = ledger.load(raw, path, config.yaml_max_bytes)
+    if existing is None:
+        raise UsageError(
+            f"task {task} has no ledger ({path})",
+            hint=f"assign it first: git pod-assign --to POD --task {task}",
+        )
+    sender = options.sender or holder(existing)
+    if sender not in config.pods:
+        raise UsageError(f"--from {sender}: unknown pod", hint=f"one of: {', '.join(config.pods)}")
+    refused = _graph(config, sender, to, options.force)
+    if refused is not None:
+        if json_mode:
+            write_json(out, "handoff", 1, [refused])
+        else:
+            err.write(refused.format_text() + "\ngit pod-handoff: nothing was handed off\n")
+        return 1
+    head_obj = read_objects(git, ["HEAD"])["HEAD"]
+    head = head_obj.sha if head_obj is not None else None
+    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
+    by = ident.rsplit(" ", 2)[0]
+    now = ledger.now()
+    entry: dict[str, Any] = {
+        "event": "handed-off",
+        "from": sender,
+        "to": to,
+        "reason": options.reason.strip(),
+    }
+    if patch:
+        entry["related_patch"] = f"{patch}.diff"
+        entry["digests"] = {
+            name: sha256_file(data) for name, data in files.items() if name in (DIFF, TRACE, CHANGELOG)
+        }
+    entry.update({"time": now, "by": by})
+    if head:
+        entry["base_commit"] = head
+    if options.force:
+        entry["forced"] = True
+    updated = dict(existing)
+    updated["history"] = [*(existing.get("history") or []), entry]
+    data = ledger.dump(updated)
+    event: dict[str, object] = {
+        "ts": now[:19] + "Z",
+        "v": 1,
+        "event": "handed-off",
+        "from": sender,
+        "to": to,
+        "task": task,
+    }
+    if patch:
+        event["patch"] = patch
+    event["by"] = by
+    note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+    message = f"Hand {task} from {sender} to {to}\n\n{options.reason.strip()}\n\nTask: {task}\n"
+    dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
+    commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref).commit
+    if json_mode and not options.assign:
+        write_json(
+            out,
+            "handoff",
+            0,
+            [],
+            task=task,
+            sender=sender,
+            to=to,
+            patch=patch,
+            commit=commit,
+            forced=options.force,
+        )
+        return 0
+    forced = " (forced: outside the handoff graph)" if options.force else ""
+    err.write(
+        f"git pod-handoff: {task} handed from {sender} to {to}{forced}; committed {path} ({commit[:12]})\n"
+    )
+    if options.assign:
+        from git_pods.commands import assign
+
+        came = (("from", sender), ("reason", options.reason.strip())) + ((("patch", patch),) if patch else ())
+        return assign.run(assign.AssignOptions(to=to, task=task, from_handoff=came), cwd, out, err, json_mode)
+    return 0
+
+
+def holder(ledger_data: dict[str, Any]) -> str:
+    """The pod holding the task now: the receiver of the latest handoff made since the current
+    assignment, else the assigned pod."""
+    since = ledger.when(ledger_data.get("created"))
+    current = str(ledger_data["pod"])
+    for entry in ledger_data.get("history") or []:
+        if entry.get("event") == "handed-off" and ledger.when(entry.get("time")) >= since:
+            current = str(entry["to"])
+    return current
+
+
+def _graph(config: Config, sender: str, to: str, force: bool) -> Violation | None:
+    allowed = config.pods[sender].next
+    if to in allowed or force:
+        return None
+    return violation(
+        "GP705",
+        f"{sender} may not hand off to {to}",
+        file=".pods/config.yaml",
+        hint=f"hand off to one of: {', '.join(allowed) or 'none'}; "
+        "or --force to override (recorded in the ledger)",
+    )
+
+
+def _patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
+    """The patch's diff, trace and changelog: promoted (in HEAD or on a task branch), or queued."""
+    names = {
+        DIFF: f"{PATCHES_DIR}/{patch}.diff",
+        TRACE: f"{LOGS_DIR}/{patch}/{TRACE}",
+        CHANGELOG: f"{LOGS_DIR}/{patch}/{CHANGELOG}",
+    }
+    branches = git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
+    for rev in ["HEAD", *branches]:
+        found = read_objects(git, [f"{rev}:{p}" for p in names.values()])
+        if all(found[f"{rev}:{p}"] is not None for p in names.values()):
+            return {name: found[f"{rev}:{p}"].data for name, p in names.items()}  # type: ignore[union-attr]
+    queued = root / QUEUE_DIR / patch
+    if all((queued / name).is_file() for name in names):
+        return {name: (queued / name).read_bytes() for name in names}
+    raise UsageError(
+        f"--patch {patch}: no promoted or queued bundle with that id",
+        hint="name the patch id of a bundle in .patches/ (promoted) or .patches/queue/",
+    )
+
+
+def _task_of(files: dict[str, bytes], patch: str | None) -> str:
+    if not files:
+        raise UsageError("name the task: --task ID, or --patch ID to take it from the bundle")
+    try:
+        data = load(files[TRACE], TRACE).data
+    except YamlProblems:
+        data = None
+    task = data.get("task_id") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not ids.is_task_id(task):
+        raise UsageError(f"{patch}'s trace names no valid task_id", hint="pass --task ID")
+    return task
