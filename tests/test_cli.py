@@ -13,7 +13,7 @@ from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, crash_log_of, crash_va
 PENDING = [
     v
     for v in VERBS
-    if v not in ("validate", "init", "doctor", "intake", "submit", "promote", "assign", "handoff")
+    if v not in ("validate", "init", "doctor", "intake", "submit", "promote", "assign", "handoff", "status")
 ]
 
 

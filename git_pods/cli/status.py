@@ -1,22 +1,22 @@
-"""git-pod-status: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-status: the typer shell for `git pod-status` (the daily view)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import status as command
 
 app = _shell.new_app()
 
 HELP = """Show the queue, rejected bundles, open tasks and who holds them.
 
 The daily view: queued and rejected bundles, open tasks and the pod holding each, and
-what is promoted but not yet merged.
-
-Not implemented yet in this release: it exits 2 and changes nothing."""
+what is promoted but not yet merged."""
 
 EXAMPLES = """Examples:
 
@@ -29,7 +29,7 @@ EXAMPLES = """Examples:
 def status(
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("status"))
+    raise typer.Exit(command.run(Path.cwd(), sys.stdout, json_mode))
 
 
 def main() -> NoReturn:

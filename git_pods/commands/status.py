@@ -1,0 +1,123 @@
+"""`git pod-status`: the daily view: the queue, rejected bundles and why, open tasks and which pod
+holds each since when, and what is promoted on task branches but not yet merged."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+from git_pods import ids, ledger
+from git_pods.bundle import QUEUE_DIR, REJECTED_DIR, in_folder
+from git_pods.checks.bundle_rules import check_bundle
+from git_pods.commands.output import write_json
+from git_pods.config import load_config
+from git_pods.errors import GitPodsError
+from git_pods.gitio.runner import Git, require_root
+from git_pods.promote.plan import queue_order, read_candidate
+from git_pods.yamlsafe import YamlProblems, load
+
+
+def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
+    root = require_root(cwd)
+    git = Git(root)
+    config, _ = load_config(root)
+
+    def show(path: Path) -> str:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+    queue = []
+    for folder in queue_order(root):
+        candidate = read_candidate(folder)
+        errors = [v for v in check_bundle(in_folder(folder, "queued"), config, show) if v.severity == "error"]
+        queue.append(
+            {"patch_id": folder.name, "pod": candidate.pod, "task": candidate.task, "problems": len(errors)}
+        )
+    rejected = [_rejected(folder) for folder in _folders(root / REJECTED_DIR)]
+    tasks = [_task(path, config.yaml_max_bytes) for path in sorted((root / ledger.TASKS_DIR).glob("*.yaml"))]
+    unmerged = _unmerged(git)
+    if json_mode:
+        write_json(out, "status", 0, [], queue=queue, rejected=rejected, tasks=tasks, unmerged=unmerged)
+        return 0
+    out.write(f"queue ({len(queue)}):\n")
+    for item in queue:
+        verdict = (
+            "valid"
+            if not item["problems"]
+            else f"{item['problems']} problem(s): git pod-validate {QUEUE_DIR}/{item['patch_id']}"
+        )
+        out.write(f"  {item['patch_id']}  {item['pod'] or '?'}  {item['task'] or '?'}  {verdict}\n")
+    out.write(f"rejected ({len(rejected)}):\n")
+    for item in rejected:
+        out.write(
+            f"  {item['patch_id']}  {item.get('rule') or '?'}  {item.get('message') or 'no reason.yaml'}\n"
+        )
+    out.write(f"tasks ({len(tasks)}):\n")
+    for item in tasks:
+        out.write(f"  {item['task']}  held by {item['holder']} since {item['since']}  {item['goal']}\n")
+    out.write(f"promoted, not merged into HEAD ({sum(len(v) for v in unmerged.values())}):\n")
+    for branch, patches in unmerged.items():
+        out.write(f"  {branch}: {', '.join(patches)}\n")
+    return 0
+
+
+def _folders(folder: Path) -> list[Path]:
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+    )
+
+
+def _rejected(folder: Path) -> dict[str, Any]:
+    item: dict[str, Any] = {"patch_id": folder.name}
+    try:
+        data = load((folder / "reason.yaml").read_bytes(), "reason.yaml").data
+    except (OSError, YamlProblems):
+        data = None
+    if isinstance(data, dict):
+        item.update({k: data[k] for k in ("rule", "message", "file", "line", "rejected") if k in data})
+    return item
+
+
+def _task(path: Path, max_bytes: int) -> dict[str, Any]:
+    from git_pods.commands.handoff import holder
+
+    try:
+        data = ledger.load(path.read_bytes(), path.name, max_bytes)
+    except (GitPodsError, OSError) as exc:  # one broken ledger must not hide the others
+        return {"task": path.stem, "holder": "?", "since": "?", "goal": f"(not valid: {exc})"}
+    assert data is not None
+    who = holder(data)
+    since = data.get("created", "?")
+    for entry in data.get("history") or []:
+        if (
+            entry.get("event") == "handed-off"
+            and entry.get("to") == who
+            and ledger.when(entry.get("time")) >= ledger.when(since)
+        ):
+            since = entry.get("time", since)
+    return {
+        "task": data["task_id"],
+        "holder": who,
+        "since": str(since)[:19] + "Z" if since != "?" else "?",
+        "goal": data["goal"],
+    }
+
+
+def _unmerged(git: Git) -> dict[str, list[str]]:
+    """Patch ids on pods/* branches that HEAD does not contain, by branch."""
+    branches = (
+        git.run(["for-each-ref", "--format=%(refname:short)", "refs/heads/pods/"]).stdout.decode().split()
+    )
+    if not branches:
+        return {}
+    head = git.run(["rev-parse", "-q", "--verify", "HEAD"], check=False).stdout.decode().strip()
+    args = ["log", "--source", "--format=%S%x00%(trailers:key=Patch-Id,valueonly,separator=%x2C)", *branches]
+    done = git.run([*args, f"^{head}"] if head else args)
+    out: dict[str, list[str]] = {}
+    for line in done.stdout.decode("utf-8", "replace").splitlines():
+        source, _, patches = line.partition("\0")
+        for patch in filter(ids.is_patch_id, (p.strip() for p in patches.split(","))):
+            out.setdefault(source.removeprefix("refs/heads/"), []).insert(0, patch)
+    return out

@@ -1,0 +1,53 @@
+"""`git pod-status`: the queue, rejected bundles with their reasons, open tasks and who holds each
+since when, and what is promoted on task branches but not merged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import cli, git
+from promoting import bundle, diff_of_change, pods_repo
+
+
+def test_the_daily_view(repo: Path) -> None:
+    root = pods_repo(repo)
+    assert cli(root, "assign", "--to", "dev-pod", "--task", "F2.1", "--goal", "Parse lists").code == 0
+    assert cli(root, "handoff", "--to", "qa-pod", "--reason", "Test it", "--task", "F2.1").code == 0
+    raw, _ = diff_of_change(root, lambda r: (r / "src/parser.py").write_text("def parse(t):\n    return t\n"))
+    bundle(root, "patch_1", raw)
+    bundle(root, "patch_2", raw, task="F3")
+    bundle(root, "patch_bad", "not a diff\n", task="F4")
+    assert cli(root, "promote", "patch_1", "patch_bad").code == 1
+
+    text = cli(root, "status")
+    data = json.loads(cli(root, "status", "--json").out)
+
+    assert text.code == 0, text.text
+    assert [q["patch_id"] for q in data["queue"]] == ["patch_2"] and data["queue"][0]["problems"] == 0
+    assert data["queue"][0]["task"] == "F3" and "patch_2  dev-pod  F3  valid" in text.out
+    (rejected,) = data["rejected"]
+    assert rejected["patch_id"] == "patch_bad" and rejected["rule"] == "GP300"
+    assert "patch_bad  GP300" in text.out
+    (task,) = data["tasks"]
+    handed = [
+        e for e in __import__("yaml").safe_load((root / ".pods/tasks/F2.1.yaml").read_text())["history"]
+    ]
+    assert (
+        task["task"] == "F2.1"
+        and task["holder"] == "qa-pod"
+        and task["since"] == handed[-1]["time"][:19] + "Z"
+    )
+    assert data["unmerged"] == {"pods/F2.1": ["patch_1"]}
+    assert "pods/F2.1: patch_1" in text.out
+    git(root, "merge", "-q", "--no-edit", "pods/F2.1")
+    assert json.loads(cli(root, "status", "--json").out)["unmerged"] == {}
+
+
+def test_an_empty_repository_and_outside_one(repo: Path, tmp_path: Path) -> None:
+    result = cli(repo, "status", "--json")
+    assert result.code == 0, result.text
+    data = json.loads(result.out)
+    assert (data["queue"], data["rejected"], data["tasks"], data["unmerged"]) == ([], [], [], {})
+    outside = cli(tmp_path, "status")
+    assert outside.code == 3 and "not inside a git repository" in outside.err
