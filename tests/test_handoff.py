@@ -120,3 +120,54 @@ def test_wrong_uses_exit_2(assigned: Path, args: list[str], message: str) -> Non
     assert result.code == 2, result.text
     assert message in result.err
     assert git(assigned, "rev-parse", "HEAD").strip() == head
+
+
+def test_assign_from_the_tasks_latest_handoff(assigned: Path) -> None:
+    assert (
+        cli(assigned, "handoff", "--to", "qa-pod", "--reason", "Check {edge} cases", "--task", "F2.1").code
+        == 0
+    )
+    result = cli(assigned, "assign", "--from", "F2.1")
+    assert result.code == 0, result.text
+    ledger = _ledger(assigned)
+    assert ledger["pod"] == "qa-pod" and ledger["goal"] == "Parse symptom lists"
+    assert ledger["from_handoff"] == {"from": "dev-pod", "reason": "Check {edge} cases"}
+    assert "Check {edge} cases" in result.out and result.out.startswith("QA POD")
+    assert cli(assigned, "validate", ".pods/tasks/F2.1.yaml").code == 0
+
+
+def test_assign_from_a_promoted_bundle_and_from_a_file(assigned: Path, tmp_path: Path) -> None:
+    raw, _ = diff_of_change(
+        assigned, lambda r: (r / "src/parser.py").write_text("def parse(t):\n    return t\n")
+    )
+    bundle(assigned, "patch_1", raw)  # its handoff log says dev-pod -> qa-pod
+    assert cli(assigned, "promote", "patch_1").code == 0
+    result = cli(assigned, "assign", "--from", "patch_1")
+    assert result.code == 0, result.text
+    assert _ledger(assigned)["from_handoff"] == {"from": "dev-pod", "reason": "Ready", "patch": "patch_1"}
+    log = tmp_path / "handoff_log.yaml"
+    log.write_text(
+        "from: qa-pod\nto: delivery-pod\nreason: Ship it\ntask_id: F2.1\nacceptance: [all green]\n"
+    )
+    result = cli(assigned, "assign", "--from", str(log))
+    assert result.code == 0, result.text
+    ledger = _ledger(assigned)
+    assert ledger["pod"] == "delivery-pod" and ledger["from_handoff"]["acceptance"] == ["all green"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "F2.1"], "has not been handed off since it was assigned"),
+        (["--from", "patch_404"], "no promoted or queued bundle"),
+        (["--from", "F2.1", "--to", "wow-pod"], "differs from the handoff's receiver"),
+    ],
+)
+def test_assign_from_refusals(assigned: Path, args: list[str], message: str) -> None:
+    if "--to" in args:
+        assert cli(assigned, "handoff", "--to", "qa-pod", "--reason", "r", "--task", "F2.1").code == 0
+    head = git(assigned, "rev-parse", "HEAD").strip()
+    result = cli(assigned, "assign", *args)
+    assert result.code == 2, result.text
+    assert message in result.err
+    assert git(assigned, "rev-parse", "HEAD").strip() == head

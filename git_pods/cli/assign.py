@@ -10,7 +10,6 @@ import typer
 
 from git_pods.cli import _shell
 from git_pods.commands import assign as command
-from git_pods.commands import pending
 
 app = _shell.new_app()
 
@@ -34,7 +33,9 @@ EXAMPLES = """Examples:
 \b
   git pod-assign --to qa-pod --task F2.1 --input-file src/models/agent/concussion_agent.py \\
       --instructions 'Focus on edge case symptoms and return-to-play stage transitions'
-  git pod-assign --to dev-pod --task BUG-7 --goal 'Fix the crash on empty input' --out prompt.txt"""
+  git pod-assign --to dev-pod --task BUG-7 --goal 'Fix the crash on empty input' --out prompt.txt
+  git pod-assign --from F2.1                  # the pod the task's latest handoff names
+  git pod-assign --from patch_20250419_123456 # ... or a promoted bundle's handoff log"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -69,7 +70,8 @@ def assign(
         typer.Option(
             "--from",
             metavar="SOURCE",
-            help="Assign the pod named by the latest handoff of a file, patch or task.",
+            help="Assign the pod the latest handoff names: a handoff_log.yaml or ledger file, a patch id, "
+            "or a task id; its reason and acceptance notes go into the packet.",
             show_default=False,
         ),
     ] = None,
@@ -87,8 +89,6 @@ def assign(
     ] = None,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    if from_ is not None:
-        raise typer.Exit(pending.run("assign --from"))
     options = command.AssignOptions(
         to=to,
         task=task,
@@ -98,6 +98,7 @@ def assign(
         out=out,
         no_commit=no_commit,
         allow_secret=tuple(allow_secret or ()),
+        source=from_,
     )
     raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, sys.stderr, json_mode))
 

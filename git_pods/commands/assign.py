@@ -18,7 +18,7 @@ from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
 from git_pods.prompting import DEFAULT_BUDGET, read_inputs, render, template_for
-from git_pods.record import record
+from git_pods.record import record, replace
 from git_pods.violation import Violation, worst_exit
 
 
@@ -34,10 +34,13 @@ class AssignOptions:
     out: str | None = None
     no_commit: bool = False
     allow_secret: tuple[str, ...] = ()
-    from_handoff: tuple[tuple[str, str], ...] = ()  # (key, value) of the handoff this comes from
+    from_handoff: tuple[tuple[str, Any], ...] = ()  # (key, value) of the handoff this comes from
+    source: str | None = None  # --from: a handoff log or ledger file, a patch id, a task id
 
 
 def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: bool = False) -> int:
+    if options.source is not None:
+        options = _from_source(options, cwd)
     if not options.task or not ids.is_task_id(options.task):
         raise UsageError(
             f"--task {options.task!r} is not a valid task id" if options.task else "--task is needed",
@@ -117,6 +120,36 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     tokens = f"prompt {size:,} bytes (~{size // 4:,} tokens)"
     err.write(f"git pod-assign: {task} assigned to {pod}; {done}{where}; {tokens}\n")
     return 0
+
+
+def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:
+    """--from: the pod the latest handoff names takes the task, with the handoff's reason and
+    acceptance notes carried into the packet."""
+    from git_pods import handoffs
+
+    root = require_root(cwd)
+    config, _ = load_config(root)
+    latest = handoffs.latest(Git(root), root, cwd, options.source or "", config.yaml_max_bytes)
+    if options.to and options.to != latest.to:
+        raise UsageError(
+            f"--to {options.to} differs from the handoff's receiver {latest.to}",
+            hint="leave out --to with --from, or assign without --from",
+        )
+    if options.task and options.task != latest.task:
+        raise UsageError(f"--task {options.task} differs from the handoff's task {latest.task}")
+    came: list[tuple[str, Any]] = [("from", latest.sender), ("reason", latest.reason)]
+    if latest.patch:
+        came.append(("patch", latest.patch))
+    if latest.acceptance:
+        came.append(("acceptance", latest.acceptance))
+    return replace(
+        options,
+        to=latest.to,
+        task=latest.task,
+        instructions=options.instructions or latest.reason,
+        from_handoff=tuple(came),
+        source=None,
+    )
 
 
 def _packet(

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import ids, ledger
-from git_pods.bundle import CHANGELOG, DIFF, LOGS_DIR, PATCHES_DIR, QUEUE_DIR, TRACE, sha256_file
+from git_pods import handoffs, ids, ledger
+from git_pods.bundle import CHANGELOG, DIFF, TRACE, sha256_file
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
@@ -18,7 +18,6 @@ from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
 from git_pods.record import record
 from git_pods.violation import Violation
-from git_pods.yamlsafe import YamlProblems, load
 
 
 @record
@@ -52,8 +51,10 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
             f"--to {to}: unknown pod" if to else "--to is needed", hint=f"one of: {', '.join(config.pods)}"
         )
     patch = ids.patch_id_of(options.patch) if options.patch else None
-    files = _patch_files(git, root, patch) if patch else {}
-    task = options.task or _task_of(files, patch)
+    files = handoffs.patch_files(git, root, patch) if patch else {}
+    if not options.task and not patch:
+        raise UsageError("name the task: --task ID, or --patch ID to take it from the bundle")
+    task = options.task or handoffs.task_of(files, patch or "")
     path = ledger.path_of(task)
     current = root / path
     at_head = read_objects(git, [f"HEAD:{path}"])[f"HEAD:{path}"]
@@ -64,7 +65,7 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
             f"task {task} has no ledger ({path})",
             hint=f"assign it first: git pod-assign --to POD --task {task}",
         )
-    sender = options.sender or holder(existing)
+    sender = options.sender or handoffs.holder(existing)
     if sender not in config.pods:
         raise UsageError(f"--from {sender}: unknown pod", hint=f"one of: {', '.join(config.pods)}")
     refused = _graph(config, sender, to, options.force)
@@ -139,17 +140,6 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     return 0
 
 
-def holder(ledger_data: dict[str, Any]) -> str:
-    """The pod holding the task now: the receiver of the latest handoff made since the current
-    assignment, else the assigned pod."""
-    since = ledger.when(ledger_data.get("created"))
-    current = str(ledger_data["pod"])
-    for entry in ledger_data.get("history") or []:
-        if entry.get("event") == "handed-off" and ledger.when(entry.get("time")) >= since:
-            current = str(entry["to"])
-    return current
-
-
 def _graph(config: Config, sender: str, to: str, force: bool) -> Violation | None:
     allowed = config.pods[sender].next
     if to in allowed or force:
@@ -161,37 +151,3 @@ def _graph(config: Config, sender: str, to: str, force: bool) -> Violation | Non
         hint=f"hand off to one of: {', '.join(allowed) or 'none'}; "
         "or --force to override (recorded in the ledger)",
     )
-
-
-def _patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
-    """The patch's diff, trace and changelog: promoted (in HEAD or on a task branch), or queued."""
-    names = {
-        DIFF: f"{PATCHES_DIR}/{patch}.diff",
-        TRACE: f"{LOGS_DIR}/{patch}/{TRACE}",
-        CHANGELOG: f"{LOGS_DIR}/{patch}/{CHANGELOG}",
-    }
-    branches = git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
-    for rev in ["HEAD", *branches]:
-        found = read_objects(git, [f"{rev}:{p}" for p in names.values()])
-        if all(found[f"{rev}:{p}"] is not None for p in names.values()):
-            return {name: found[f"{rev}:{p}"].data for name, p in names.items()}  # type: ignore[union-attr]
-    queued = root / QUEUE_DIR / patch
-    if all((queued / name).is_file() for name in names):
-        return {name: (queued / name).read_bytes() for name in names}
-    raise UsageError(
-        f"--patch {patch}: no promoted or queued bundle with that id",
-        hint="name the patch id of a bundle in .patches/ (promoted) or .patches/queue/",
-    )
-
-
-def _task_of(files: dict[str, bytes], patch: str | None) -> str:
-    if not files:
-        raise UsageError("name the task: --task ID, or --patch ID to take it from the bundle")
-    try:
-        data = load(files[TRACE], TRACE).data
-    except YamlProblems:
-        data = None
-    task = data.get("task_id") if isinstance(data, dict) else None
-    if not isinstance(task, str) or not ids.is_task_id(task):
-        raise UsageError(f"{patch}'s trace names no valid task_id", hint="pass --task ID")
-    return task

@@ -8,7 +8,6 @@ from git_pods.errors import NotImplementedYet
 PLANNED = {
     "init": "adoption: config, prompts, hooks",
     "assign": "assign, hand off, status",
-    "assign --from": "assign, hand off, status (handoffs)",
     "handoff": "assign, hand off, status",
     "status": "assign, hand off, status",
     "submit": "submit, intake and promote",

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import ids, ledger
+from git_pods import handoffs, ids, ledger
 from git_pods.bundle import QUEUE_DIR, REJECTED_DIR, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.commands.output import write_json
@@ -81,14 +81,12 @@ def _rejected(folder: Path) -> dict[str, Any]:
 
 
 def _task(path: Path, max_bytes: int) -> dict[str, Any]:
-    from git_pods.commands.handoff import holder
-
     try:
         data = ledger.load(path.read_bytes(), path.name, max_bytes)
     except (GitPodsError, OSError) as exc:  # one broken ledger must not hide the others
         return {"task": path.stem, "holder": "?", "since": "?", "goal": f"(not valid: {exc})"}
     assert data is not None
-    who = holder(data)
+    who = handoffs.holder(data)
     since = data.get("created", "?")
     for entry in data.get("history") or []:
         if (

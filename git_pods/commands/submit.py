@@ -196,8 +196,11 @@ def _holder(root: Path, task: str) -> str | None:
         data = load(ledger.read_bytes(), str(ledger)).data
     except (OSError, YamlProblems):
         return None
-    pod = data.get("pod") if isinstance(data, dict) else None
-    return pod if isinstance(pod, str) else None
+    if not isinstance(data, dict) or not isinstance(data.get("pod"), str):
+        return None
+    from git_pods.handoffs import holder  # the receiver of its latest handoff, else the assignee
+
+    return holder(data)
 
 
 def _new_id(root: Path) -> str:

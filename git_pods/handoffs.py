@@ -1,0 +1,138 @@
+"""Where handoffs are found: a task's ledger, a promoted or queued bundle's handoff log, or a file;
+who holds a task now; what `git pod-assign --from` takes from the latest handoff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from git_pods import ids, ledger
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, QUEUE_DIR, TRACE
+from git_pods.errors import UsageError
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.runner import Git
+from git_pods.record import record
+from git_pods.yamlsafe import YamlProblems, load
+
+
+@record
+class Latest:
+    """The latest handoff of a task, patch or file: who sends, who receives, why."""
+
+    task: str
+    sender: str
+    to: str
+    reason: str
+    patch: str | None = None
+    acceptance: Any = None
+
+
+def holder(data: dict[str, Any]) -> str:
+    """The pod holding the task now: the receiver of the latest handoff made since the current
+    assignment, else the assigned pod."""
+    since = ledger.when(data.get("created"))
+    current = str(data["pod"])
+    for entry in data.get("history") or []:
+        if entry.get("event") == "handed-off" and ledger.when(entry.get("time")) >= since:
+            current = str(entry["to"])
+    return current
+
+
+def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
+    """A bundle's four files: promoted (in HEAD or on a pods/* branch), or queued."""
+    names = {
+        DIFF: f"{PATCHES_DIR}/{patch}.diff",
+        TRACE: f"{LOGS_DIR}/{patch}/{TRACE}",
+        CHANGELOG: f"{LOGS_DIR}/{patch}/{CHANGELOG}",
+        HANDOFF: f"{LOGS_DIR}/{patch}/{HANDOFF}",
+    }
+    branches = git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
+    for rev in ["HEAD", *branches]:
+        found = read_objects(git, [f"{rev}:{p}" for p in names.values()])
+        blobs = {name: found[f"{rev}:{p}"] for name, p in names.items()}
+        if all(blob is not None for blob in blobs.values()):
+            return {name: blob.data for name, blob in blobs.items() if blob is not None}
+    queued = root / QUEUE_DIR / patch
+    if all((queued / name).is_file() for name in names):
+        return {name: (queued / name).read_bytes() for name in names}
+    raise UsageError(
+        f"{patch}: no promoted or queued bundle with that patch id",
+        hint="name the patch id of a bundle in .patches/ (promoted) or .patches/queue/",
+    )
+
+
+def task_of(files: dict[str, bytes], patch: str) -> str:
+    data = _yaml(files.get(TRACE), TRACE)
+    task = data.get("task_id") if isinstance(data, dict) else None
+    if not isinstance(task, str) or not ids.is_task_id(task):
+        raise UsageError(f"{patch}'s trace names no valid task_id", hint="pass --task ID")
+    return task
+
+
+def latest(git: Git, root: Path, cwd: Path, source: str, max_bytes: int) -> Latest:
+    """The latest handoff named by source: a handoff log or ledger file, a patch id, a task id."""
+    path = cwd / source
+    if path.is_file():
+        return _from_file(path, source, max_bytes)
+    if ids.is_task_id(source) and (root / ledger.path_of(source)).is_file():
+        raw = (root / ledger.path_of(source)).read_bytes()
+        data = ledger.load(raw, ledger.path_of(source), max_bytes)
+        assert data is not None
+        return _from_ledger(data, source)
+    patch = ids.patch_id_of(source)
+    if ids.is_patch_id(patch):
+        files = patch_files(git, root, patch)
+        return _from_log(_yaml(files[HANDOFF], HANDOFF), task_of(files, patch), patch)
+    raise UsageError(f"--from {source}: not a file, a task with a ledger, or a patch id")
+
+
+def _from_file(path: Path, shown: str, max_bytes: int) -> Latest:
+    data = _yaml(path.read_bytes(), shown)
+    if isinstance(data, dict) and "task_id" in data and "pod" in data and "goal" in data:
+        checked = ledger.load(path.read_bytes(), shown, max_bytes)
+        assert checked is not None
+        return _from_ledger(checked, shown)
+    entries = data if isinstance(data, list) else [data]
+    last = entries[-1] if entries and isinstance(entries[-1], dict) else {}
+    task = last.get("task_id")
+    if not isinstance(task, str) or not ids.is_task_id(task):
+        raise UsageError(
+            f"--from {shown}: the handoff names no task_id", hint="add task_id to it, or pass --task"
+        )
+    return _from_log(data, task, None)
+
+
+def _from_ledger(data: dict[str, Any], shown: str) -> Latest:
+    since = ledger.when(data.get("created"))
+    handed = [
+        e
+        for e in data.get("history") or []
+        if e.get("event") == "handed-off" and ledger.when(e.get("time")) >= since
+    ]
+    if not handed:
+        raise UsageError(
+            f"--from {shown}: the task has not been handed off since it was assigned to {data['pod']}",
+            hint=f"hand it off first: git pod-handoff --to POD --reason TEXT --task {data['task_id']}",
+        )
+    last = handed[-1]
+    patch = ids.patch_id_of(last["related_patch"]) if last.get("related_patch") else None
+    return Latest(data["task_id"], last["from"], last["to"], last["reason"], patch, last.get("acceptance"))
+
+
+def _from_log(data: Any, task: str, patch: str | None) -> Latest:
+    entries = data if isinstance(data, list) else [data]
+    last = entries[-1] if entries and isinstance(entries[-1], dict) else None
+    if last is None or not all(isinstance(last.get(k), str) for k in ("from", "to", "reason")):
+        raise UsageError("the handoff log has no usable handoff (from, to, reason)")
+    related = last.get("related_patch")
+    named = ids.patch_id_of(related) if isinstance(related, str) else patch
+    return Latest(task, last["from"], last["to"], last["reason"], named, last.get("acceptance"))
+
+
+def _yaml(raw: bytes | None, shown: str) -> Any:
+    if raw is None:
+        return None
+    try:
+        return load(raw, shown).data
+    except YamlProblems as exc:
+        raise UsageError(f"{shown} is not usable YAML: {exc}", hint=f"git pod-validate {shown}") from None
