@@ -158,6 +158,16 @@ head -n 9 .patches/rejected/patch_20250419_130000/reason.yaml
 step "Promoting again commits nothing twice (the queue copy committed on main leaves when pods/F2.1 is merged)"
 show git pod-promote --all
 
+step "Hand the task on: the handoff (with the patch's digests) is appended to the task's ledger"
+show git pod-handoff --to qa-pod --reason "Parser done, needs edge-case tests" --patch patch_20250419_123456
+
+step "Assign the pod the latest handoff names: the reason travels into the packet and the prompt"
+git pod-assign --from F2.1 > prompt-qa.txt
+sed -n '/=== TASK PACKET/,/^$/p' prompt-qa.txt
+
+step "The daily view: queue, rejected bundles, who holds each task since when, what is not merged yet"
+show git pod-status
+
 step "Running git pod-init again changes nothing, and says so"
 show git pod-init
 

@@ -26,6 +26,8 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
     def show(path: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
+    unmerged = _unmerged(git)
+    promoted_on = {patch: branch for branch, patches in unmerged.items() for patch in patches}
     queue = []
     for folder in queue_order(root):
         candidate = read_candidate(folder)
@@ -35,7 +37,6 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
         )
     rejected = [_rejected(folder) for folder in _folders(root / REJECTED_DIR)]
     tasks = [_task(path, config.yaml_max_bytes) for path in sorted((root / ledger.TASKS_DIR).glob("*.yaml"))]
-    unmerged = _unmerged(git)
     if json_mode:
         write_json(out, "status", 0, [], queue=queue, rejected=rejected, tasks=tasks, unmerged=unmerged)
         return 0
@@ -46,6 +47,8 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
             if not item["problems"]
             else f"{item['problems']} problem(s): git pod-validate {QUEUE_DIR}/{item['patch_id']}"
         )
+        if "promoted_on" in item:
+            verdict = f"promoted on {item['promoted_on']}; the queue copy leaves when it is merged"
         out.write(f"  {item['patch_id']}  {item['pod'] or '?'}  {item['task'] or '?'}  {verdict}\n")
     out.write(f"rejected ({len(rejected)}):\n")
     for item in rejected:
