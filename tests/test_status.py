@@ -51,3 +51,15 @@ def test_an_empty_repository_and_outside_one(repo: Path, tmp_path: Path) -> None
     assert (data["queue"], data["rejected"], data["tasks"], data["unmerged"]) == ([], [], [], {})
     outside = cli(tmp_path, "status")
     assert outside.code == 3 and "not inside a git repository" in outside.err
+
+
+def test_a_queued_copy_already_promoted_says_where(repo: Path) -> None:
+    root = pods_repo(repo)
+    raw, _ = diff_of_change(root, lambda r: (r / "src/parser.py").write_text("def parse(t):\n    return t\n"))
+    bundle(root, "patch_1", raw)
+    git(root, "add", ".patches/queue")
+    git(root, "commit", "-q", "-m", "queue patch_1")
+    assert cli(root, "promote", "patch_1").code == 0
+    (item,) = json.loads(cli(root, "status", "--json").out)["queue"]
+    assert item["patch_id"] == "patch_1" and item["promoted_on"] == "pods/F2.1"
+    assert "promoted on pods/F2.1; the queue copy leaves when it is merged" in cli(root, "status").out

@@ -32,9 +32,11 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
     for folder in queue_order(root):
         candidate = read_candidate(folder)
         errors = [v for v in check_bundle(in_folder(folder, "queued"), config, show) if v.severity == "error"]
-        queue.append(
-            {"patch_id": folder.name, "pod": candidate.pod, "task": candidate.task, "problems": len(errors)}
-        )
+        item: dict[str, Any] = {"patch_id": folder.name, "pod": candidate.pod, "task": candidate.task}
+        item["problems"] = len(errors)
+        if folder.name in promoted_on:
+            item["promoted_on"] = promoted_on[folder.name]
+        queue.append(item)
     rejected = [_rejected(folder) for folder in _folders(root / REJECTED_DIR)]
     tasks = [_task(path, config.yaml_max_bytes) for path in sorted((root / ledger.TASKS_DIR).glob("*.yaml"))]
     if json_mode:
