@@ -10,6 +10,7 @@ from pathlib import Path
 
 from git_pods.errors import ConfigError, RepoStateError
 from git_pods.fsio import write_atomic
+from git_pods.gitio import fastimport
 from git_pods.gitio.locks import check_git_locks, git_lock_error, lock_in_stderr
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
@@ -71,31 +72,32 @@ def commit_file(
     committer = ident.stdout.decode("utf-8", "replace").strip()
     author = git.run(["var", "GIT_AUTHOR_IDENT"]).stdout.decode("utf-8", "replace").strip()
     tag = f"{_SCRATCH}/{os.getpid()}"
-    stream = [b"blob\nmark :1\n", _data(data)]
+    stream = [b"blob\nmark :1\n", fastimport.data(data)]
     stream.append(f"commit {tag}/commit\nmark :2\nauthor {author}\ncommitter {committer}\n".encode())
-    stream.append(_data(message.encode("utf-8")))
+    stream.append(fastimport.data(message.encode("utf-8")))
     if head:
         stream.append(f"from {head}\n".encode())
     stream.append(f"M 100644 :1 {path}\n\n".encode())
     if note is not None:
         stream.append(f"commit {tag}/notes\nmark :3\ncommitter {committer}\n".encode())
-        stream.append(_data(b"git-pods: 1 note\n"))
+        stream.append(fastimport.data(b"git-pods: 1 note\n"))
         if notes_old:
             stream.append(f"from {notes_old}\n".encode())
-        stream.append(b"N inline :2\n" + _data(note) + b"\n")
-    marks = _fast_import(git, b"".join(stream) + b"done\n")
+        stream.append(b"N inline :2\n" + fastimport.data(note) + b"\n")
+    with tempfile.TemporaryDirectory(prefix="pods-onefile-") as scratch:
+        marks = fastimport.run(git, b"".join(stream), Path(scratch) / "marks")
     commit = marks[2]
     updates = [f"update {head_ref} {commit} {head or ZERO}"]
     if note is not None:
         updates.append(f"update {notes_ref} {marks[3]} {notes_old or ZERO}")
-    scratch = [f"{tag}/commit"] + ([f"{tag}/notes"] if note is not None else [])
-    request = "\n".join(["start", *updates, *(f"delete {r}" for r in scratch), "prepare", "commit"]) + "\n"
+    temp_refs = [f"{tag}/commit"] + ([f"{tag}/notes"] if note is not None else [])
+    request = "\n".join(["start", *updates, *(f"delete {r}" for r in temp_refs), "prepare", "commit"]) + "\n"
     done = git.run(
         ["update-ref", "--stdin", "-m", message.splitlines()[0]], input=request.encode(), check=False
     )
     if done.returncode != 0:
         git.run(
-            ["update-ref", "--stdin"], input="".join(f"delete {r}\n" for r in scratch).encode(), check=False
+            ["update-ref", "--stdin"], input="".join(f"delete {r}\n" for r in temp_refs).encode(), check=False
         )
         stderr = done.stderr.decode("utf-8", "replace")
         lock = lock_in_stderr(stderr)
@@ -111,26 +113,3 @@ def commit_file(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, data)
     return Committed(commit, head_ref)
-
-
-def _data(payload: bytes) -> bytes:
-    return b"data %d\n" % len(payload) + payload + b"\n"
-
-
-def _fast_import(git: Git, stream: bytes) -> dict[int, str]:
-    with tempfile.TemporaryDirectory(prefix="pods-onefile-") as scratch:
-        marks = Path(scratch) / "marks"
-        args = [
-            "-c",
-            "fastimport.unpackLimit=0",
-            "fast-import",
-            "--quiet",
-            "--done",
-            f"--export-marks={marks}",
-        ]
-        git.run(args, input=stream)
-        out: dict[int, str] = {}
-        for line in marks.read_text("ascii").splitlines():
-            name, _, sha = line.partition(" ")
-            out[int(name[1:])] = sha
-        return out

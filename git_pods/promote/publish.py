@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from git_pods.errors import ConfigError, RepoStateError
+from git_pods.gitio.fastimport import data as _data
 from git_pods.gitio.locks import git_lock_error, lock_in_stderr
 from git_pods.gitio.runner import Git
 from git_pods.promote.build import TreeChange
@@ -59,10 +60,6 @@ class Ident:
 
 class BranchMoved(RepoStateError):
     """A branch or the notes ref changed between reading it and moving it."""
-
-
-def _data(payload: bytes) -> bytes:
-    return b"data %d\n" % len(payload) + payload + b"\n"
 
 
 def event_line(event: Mapping[str, object]) -> bytes:
@@ -122,25 +119,6 @@ def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str,
         out.append(f"N inline {commit}\n".encode() + _data(text))
     out.append(b"\n")
     return b"".join(out)
-
-
-def fast_import(git: Git, stream: bytes, marks_file: Path) -> dict[int, str]:
-    """Run one fast-import stream; the object id of every mark."""
-    # unpackLimit 0: keep the pack fast-import wrote instead of starting unpack-objects on it
-    args = [
-        "-c",
-        "fastimport.unpackLimit=0",
-        "fast-import",
-        "--quiet",
-        "--done",
-        f"--export-marks={marks_file}",
-    ]
-    git.run(args, input=stream + b"done\n")
-    found: dict[int, str] = {}
-    for line in marks_file.read_text("ascii").splitlines():
-        name, _, sha = line.partition(" ")
-        found[int(name[1:])] = sha
-    return found
 
 
 def sign_chain(git: Git, target: Target, unsigned: Sequence[str]) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
 from git_pods.errors import GitPodsError
+from git_pods.gitio import fastimport
 from git_pods.gitio.objects import Obj, read_objects
 from git_pods.gitio.runner import Git
 from git_pods.promote import engine, finish, publish
@@ -93,7 +94,7 @@ def publish_all(
             stream += publish.notes_stream(
                 notes_old, repo.ident, f"{publish.TEMP_REFS}/{tag}/notes-0", notes, notes_mark
             )
-        made = publish.fast_import(git, stream, scratch / "marks")
+        made = fastimport.run(git, stream, scratch / "marks")
         first_notes = made.get(notes_mark)
         for target, chain in zip(final, marks, strict=True):
             target.commits = [made[m] for m in chain]
@@ -112,7 +113,7 @@ def publish_all(
             }
             notes.update(_rejection_notes(git, repo, rejected, now, notes_old))
             stream = publish.notes_stream(notes_old, repo.ident, notes_ref_tmp, notes, 1) if notes else b""
-            notes_new = publish.fast_import(git, stream, scratch / "notes-marks")[1] if notes else None
+            notes_new = fastimport.run(git, stream, scratch / "notes-marks")[1] if notes else None
         refs = temp_refs + ([notes_ref_tmp] if notes_new else [])
         journal = _journal(final, repo, gitdir, notes_old, notes_new, ordered, rejected, now)
         finish.write_journal(common, journal)
