@@ -44,6 +44,12 @@ class UsageError(GitPodsError):
     exit_code = ExitCode.USAGE
 
 
+class Refused(GitPodsError):
+    """A policy refuses what was asked (exit 1, like a hook blocking)."""
+
+    exit_code = ExitCode.VIOLATION
+
+
 class ConfigError(GitPodsError):
     """A configuration that cannot be used (bad option value, unreadable config)."""
 

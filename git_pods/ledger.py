@@ -19,6 +19,7 @@ _PACKET_KEYS = (
     "instructions",
     "input_files",
     "acceptance",
+    "from_handoff",
     "created",
     "assigned_by",
     "base_commit",
@@ -60,6 +61,7 @@ def assigned(existing: dict[str, Any] | None, packet: dict[str, Any]) -> dict[st
             earlier["time"] = existing["created"]
         if "assigned_by" in existing:
             earlier["by"] = existing["assigned_by"]
+        earlier.update({k: v for k, v in existing.items() if k.startswith("x-")})
         at = when(earlier.get("time"))  # before the handoffs made while it held the task
         place = next((i for i, e in enumerate(history) if when(e.get("time")) > at), len(history))
         history.insert(place, earlier)
@@ -85,3 +87,21 @@ def when(text: object) -> datetime:
 def dump(ledger: dict[str, Any]) -> bytes:
     body = yaml.safe_dump(ledger, sort_keys=False, allow_unicode=True, width=100)
     return (MODELINE + body).encode("utf-8")
+
+
+def text_problem(*texts: str | None) -> str | None:
+    """Why user text cannot go into a ledger and a commit: bytes that are not UTF-8."""
+    for text in texts:
+        if text is not None and any(0xDC80 <= ord(c) <= 0xDCFF for c in text):
+            return f"{text.encode('utf-8', 'backslashreplace').decode()!r} holds bytes that are not UTF-8"
+    return None
+
+
+def checked(data: bytes, shown: str, max_bytes: int) -> list[Any]:
+    """Problems the new ledger would have (schema, likely secrets): it is never written with any."""
+    from git_pods.checks.diff_rules import secrets_in
+
+    found = [
+        v for v in check_bytes(data, shown, "task-packet", max_bytes).violations if v.severity == "error"
+    ]
+    return found + secrets_in(data.decode("utf-8", "replace"), shown)

@@ -37,20 +37,38 @@ class InputFile:
     where: str
 
 
-def template_for(root: Path, config: Config, pod: str) -> tuple[str, str | None]:
-    """The pod's template text, and a notice when the built-in one stands in for a missing file."""
+def template_for(git: Git, root: Path, config: Config, pod: str) -> tuple[str, str | None]:
+    """The pod's template text, and a notice when the built-in one stands in for a missing file.
+
+    A template is read like an input file: inside the repository, outside any .git folder,
+    not ignored, no likely secrets (a config could point it at a key file)."""
     spec = config.pods.get(pod)
     name = spec.prompt if spec and spec.prompt else f"prompts/{pod.replace('-', '_')}.txt"
     path = root / name
-    if path.is_file() and not path.is_symlink():
-        return path.read_text("utf-8", "replace"), None
+    if path.exists() or path.is_symlink():
+        files, refused = read_inputs(git, root, root, [name], [], None)
+        if refused:
+            problem = refused[0]
+            raise UsageError(
+                f"the prompt template of {pod} is refused: {problem.rule} {problem.message}",
+                hint="point the pod's prompt in .pods/config.yaml at a plain template in prompts/",
+                file=name,
+                rule=problem.rule,
+            )
+        return files[0].content.decode("utf-8", "replace"), None
     builtin = Path(__file__).resolve().parent / "data" / "prompts" / BUILTIN
     notice = f"no template at {name}: the built-in working procedure is used (git pod-init writes them)"
     return builtin.read_text("utf-8"), notice
 
 
 def read_inputs(
-    git: Git, root: Path, cwd: Path, given: Sequence[str], allowed: Sequence[str], head: str | None
+    git: Git,
+    root: Path,
+    cwd: Path,
+    given: Sequence[str],
+    allowed: Sequence[str],
+    head: str | None,
+    budget: int = DEFAULT_BUDGET,
 ) -> tuple[list[InputFile], list[Violation]]:
     """The input files, or why each refused one is refused (its content is never shown)."""
     found: list[tuple[str, Path]] = []
@@ -70,9 +88,16 @@ def read_inputs(
         if relative in ignored and relative not in allow:
             refused.append(violation("GP702", f"{relative} is ignored by git", file=relative))
             continue
+        size = path.stat().st_size
+        if size > budget:
+            over = (
+                f"{relative} alone is {size:,} bytes (about {size // 4:,} tokens); the budget is {budget:,}"
+            )
+            refused.append(violation("GP704", over, file=relative))
+            continue
         content = path.read_bytes()
         if relative not in allow:
-            hit = next(iter(find(content.decode("utf-8", "replace"))), None)
+            hit = next(iter(find(_text(content))), None)
             what = (
                 "is named like a file of secrets"
                 if secret_name(relative)
@@ -88,42 +113,59 @@ def read_inputs(
                     )
                 )
                 continue
-        state = states.get(relative)
+        state = states.get(relative) or ("ignored" if relative in ignored else None)
         base = head[:12] if head else "no commit yet"
         where = f"at commit {base}" if state is None else f"{state} (working tree, based on {base})"
         files.append(InputFile(relative, content, where))
     return files, refused
 
 
-def _inside(name: str, cwd: Path, root: Path, top: Path) -> str | Violation:
-    """The path relative to the repository's top, or GP701 when it is (or leads) outside."""
+def _inside(name: str, cwd: Path, root: Path, top: Path, what: str = "--input-file") -> str | Violation:
+    """The file's real path relative to the repository's top (every check is made on that: a
+    link anywhere along the way is followed first), or GP701 when it is or leads outside."""
+    if any(ord(c) < 32 or 0xDC80 <= ord(c) <= 0xDCFF for c in name):
+        raise UsageError(f"{what} {name!r}: control characters or bytes that are not UTF-8 in the name")
     if os.path.isabs(name) or name.startswith("~"):
         return violation("GP701", f"{name} is an absolute path", file=name)
     if ".." in Path(name).parts:
         return violation("GP701", f"{name} climbs out with '..'", file=name)
     path = cwd / name
     if not (path.exists() or path.is_symlink()):
-        raise UsageError(f"--input-file {name}: no such file", hint="name a file in the repository")
+        raise UsageError(f"{what} {name}: no such file", hint="name a file in the repository")
     real = path.resolve()
     if real != top and top not in real.parents:
         return violation("GP701", f"{name} leads outside the repository (a symbolic link)", file=name)
     if not real.is_file():
-        raise UsageError(f"--input-file {name}: not a file", hint="name a file, not a folder")
+        raise UsageError(f"{what} {name}: not a file", hint="name a file, not a folder")
     relative = real.relative_to(top).as_posix()
-    if relative == ".git" or relative.startswith(".git/"):
-        return violation("GP701", f"{name} is inside .git", file=name)
-    return Path(os.path.relpath(path.absolute(), root)).as_posix() if not path.is_symlink() else relative
+    if any(
+        part.lower().rstrip(". ") in (".git",) or part.lower().startswith("git~")
+        for part in relative.split("/")
+    ):
+        return violation("GP701", f"{name} is inside a .git folder", file=name)
+    return relative
 
 
 def _normal(name: str, cwd: Path, root: Path) -> str:
-    return Path(os.path.relpath((cwd / name).absolute(), root)).as_posix()
+    """An --allow-secret name as the real path the checks use."""
+    try:
+        return (cwd / name).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return name
+
+
+def _text(content: bytes) -> str:
+    """Content as text for the secret scan: UTF-16 with a byte-order mark decoded as such."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content.decode("utf-16", "replace")
+    return content.decode("utf-8", "replace").replace("\x00", "")
 
 
 def _ignored(git: Git, paths: list[str]) -> set[str]:
     if not paths:
         return set()
     request = "".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape")
-    done = git.run(["check-ignore", "--stdin", "-z"], input=request, check=False)
+    done = git.run(["check-ignore", "--stdin", "-z"], input=request, check=False)  # no pathspec magic here
     return {p.decode("utf-8", "surrogateescape") for p in done.stdout.split(b"\0") if p}
 
 
@@ -131,7 +173,10 @@ def _states(git: Git, paths: list[str]) -> dict[str, str]:
     """Input files that differ from HEAD: 'modified' or 'untracked'."""
     if not paths:
         return {}
-    done = git.run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths], check=False)
+    done = git.run(
+        ["--literal-pathspecs", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths],
+        check=False,
+    )
     out = {}
     for entry in done.stdout.split(b"\0"):
         if len(entry) > 3:

@@ -47,8 +47,9 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 # Files whose very presence in a change is a likely secret, whatever they hold.
 _SECRET_NAMES = (
-    r"(?i)(?:^|/)(?:\.env(?:\.(?!example\b|sample\b|template\b|dist\b)[^/]+)?|id_(?:rsa|dsa|ecdsa|ed25519)"
-    r"|[^/]+\.(?:pem|p12|pfx|key)|\.netrc|\.pgpass|credentials\.json)\Z"
+    r"(?i)(?:^|/)(?:\.env(?![._-](?:example|sample|template|dist)\Z)[^/]*|id_(?:rsa|dsa|ecdsa|ed25519)"
+    r"|[^/]+\.(?:pem|p12|pfx|key|ppk|keystore|jks)|\.netrc|\.pgpass|\.npmrc|\.pypirc|\.git-credentials"
+    r"|credentials\.json)\Z"
 )
 
 

@@ -12,7 +12,7 @@ from git_pods import ids, ledger
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
 from git_pods.config import load_config
-from git_pods.errors import UsageError
+from git_pods.errors import Refused, RepoStateError, UsageError
 from git_pods.fsio import write_atomic
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
@@ -54,17 +54,20 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
             f"--to {options.to}: unknown pod" if options.to else "--to is needed",
             hint=f"one of: {', '.join(config.pods)}",
         )
+    problem = ledger.text_problem(options.goal, options.instructions)
+    if problem:
+        raise UsageError(problem, hint="write goals and instructions as UTF-8 text")
+    if options.out:
+        folder = (cwd / options.out).parent
+        if not folder.is_dir():
+            raise UsageError(f"--out {options.out}: the folder {folder} does not exist")
     dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
     task, pod = options.task, options.to
     path = ledger.path_of(task)
-    found = read_objects(git, ["HEAD", f"HEAD:{path}"])
-    head_obj = found["HEAD"]
-    head = head_obj.sha if head_obj is not None and head_obj.kind == "commit" else None
-    current = root / path
-    at_head = found[f"HEAD:{path}"]
-    raw = current.read_bytes() if current.is_file() else (at_head.data if at_head is not None else None)
+    head, raw = ledger_at_head(git, root, path, options.no_commit)
     existing = ledger.load(raw, path, config.yaml_max_bytes)
-    inputs, refused = read_inputs(git, root, cwd, options.input_files, options.allow_secret, head)
+    budget = config.prompt_max_bytes or DEFAULT_BUDGET
+    inputs, refused = read_inputs(git, root, cwd, options.input_files, options.allow_secret, head, budget)
     if refused:
         return _refuse(out, err, json_mode, refused)
     ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
@@ -73,23 +76,25 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, head)
     to_pod = next(iter(config.pods[pod].next), pod)
     patch_id = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
-    template, notice = template_for(root, config, pod)
+    template, notice = template_for(git, root, config, pod)
     prompt = render(template, path, packet, inputs, patch_id, to_pod)
-    budget = config.prompt_max_bytes or DEFAULT_BUDGET
     size = len(prompt.encode("utf-8"))
     if size > budget:
         over = f"the prompt is {size:,} bytes (about {size // 4:,} tokens); the budget is {budget:,}"
         return _refuse(out, err, json_mode, [violation("GP704", over)])
     data = ledger.dump(ledger.assigned(existing, packet))
+    broken = ledger.checked(data, path, config.yaml_max_bytes)
+    if broken:
+        return _refuse(out, err, json_mode, broken)
     commit = None
     if options.no_commit:
-        current.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(current, data)
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(root / path, data)
     else:
         event = {"ts": now[:19] + "Z", "v": 1, "event": "assigned", "pod": pod, "task": task, "by": by}
         note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
         message = f"Assign {task} to {pod}\n\n{packet['goal']}\n\nTask: {task}\n"
-        commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref).commit
+        commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref, head).commit
     if options.out:
         target = cwd / options.out
         write_atomic(target, prompt.encode("utf-8"))
@@ -122,6 +127,29 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     return 0
 
 
+def ledger_at_head(git: Git, root: Path, path: str, no_commit: bool) -> tuple[str | None, bytes | None]:
+    """HEAD and the ledger as HEAD has it. A ledger changed in the index or working tree would
+    be lost or swept into the commit, so it stops the command (exit 3) unless --no-commit."""
+    found = read_objects(git, ["HEAD", f"HEAD:{path}"])
+    head_obj, at_head = found["HEAD"], found[f"HEAD:{path}"]
+    head = head_obj.sha if head_obj is not None and head_obj.kind == "commit" else None
+    current = root / path
+    if current.is_symlink() or current.parent.is_symlink() or current.parent.parent.is_symlink():
+        raise RepoStateError(
+            f"{path} or a folder above it is a symbolic link; git-pods keeps real files there"
+        )
+    if no_commit:
+        return head, current.read_bytes() if current.is_file() else (at_head.data if at_head else None)
+    changed = git.run(["--literal-pathspecs", "status", "--porcelain", "--", path]).stdout.strip()
+    if changed:
+        raise RepoStateError(
+            f"{path} has uncommitted changes; they would be lost or committed with the new entry",
+            hint=f"commit them (git commit {path}) or drop them (git checkout -- {path}), then run again",
+            file=path,
+        )
+    return head, at_head.data if at_head is not None else None
+
+
 def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:
     """--from: the pod the latest handoff names takes the task, with the handoff's reason and
     acceptance notes carried into the packet."""
@@ -137,6 +165,17 @@ def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:
         )
     if options.task and options.task != latest.task:
         raise UsageError(f"--task {options.task} differs from the handoff's task {latest.task}")
+    sender = config.pods.get(latest.sender)
+    if sender is None or latest.to not in sender.next:
+        raise Refused(
+            f"the handoff from {latest.sender} to {latest.to} is outside the config's handoff graph",
+            hint="assign the pod yourself with --to and --task, or hand off again within the graph",
+            rule="GP705",
+        )
+    if latest.to not in config.pods:
+        raise UsageError(
+            f"the handoff names an unknown pod {latest.to!r}", hint=f"one of: {', '.join(config.pods)}"
+        )
     came: list[tuple[str, Any]] = [("from", latest.sender), ("reason", latest.reason)]
     if latest.patch:
         came.append(("patch", latest.patch))

@@ -10,9 +10,10 @@ from typing import Any, TextIO
 from git_pods import handoffs, ids, ledger
 from git_pods.bundle import CHANGELOG, DIFF, TRACE, sha256_file
 from git_pods.checks.rules import violation
+from git_pods.commands.assign import ledger_at_head
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
-from git_pods.errors import UsageError
+from git_pods.errors import Refused, UsageError
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
@@ -34,6 +35,9 @@ class HandoffOptions:
 
 
 def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: bool = False) -> int:
+    problem = ledger.text_problem(options.reason)
+    if problem:
+        raise UsageError(problem, hint="write the reason as UTF-8 text")
     if not options.reason or not options.reason.strip():
         raise UsageError(
             "--reason is needed", hint="say what the next pod should do: --reason 'Parser done, test it'"
@@ -55,10 +59,12 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     if not options.task and not patch:
         raise UsageError("name the task: --task ID, or --patch ID to take it from the bundle")
     task = options.task or handoffs.task_of(files, patch or "")
+    if options.task and patch and handoffs.task_of(files, patch) != options.task:
+        raise UsageError(
+            f"--patch {patch} belongs to task {handoffs.task_of(files, patch)}, not {options.task}"
+        )
     path = ledger.path_of(task)
-    current = root / path
-    at_head = read_objects(git, [f"HEAD:{path}"])[f"HEAD:{path}"]
-    raw = current.read_bytes() if current.is_file() else (at_head.data if at_head is not None else None)
+    head, raw = ledger_at_head(git, root, path, no_commit=False)
     existing = ledger.load(raw, path, config.yaml_max_bytes)
     if existing is None:
         raise UsageError(
@@ -68,15 +74,14 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     sender = options.sender or handoffs.holder(existing)
     if sender not in config.pods:
         raise UsageError(f"--from {sender}: unknown pod", hint=f"one of: {', '.join(config.pods)}")
-    refused = _graph(config, sender, to, options.force)
+    policy = _head_config(git, config)
+    refused = _graph(policy, sender, to, options.force)
     if refused is not None:
         if json_mode:
             write_json(out, "handoff", 1, [refused])
         else:
             err.write(refused.format_text() + "\ngit pod-handoff: nothing was handed off\n")
         return 1
-    head_obj = read_objects(git, ["HEAD"])["HEAD"]
-    head = head_obj.sha if head_obj is not None else None
     ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
     by = ident.rsplit(" ", 2)[0]
     now = ledger.now()
@@ -113,7 +118,14 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
     message = f"Hand {task} from {sender} to {to}\n\n{options.reason.strip()}\n\nTask: {task}\n"
     dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
-    commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref).commit
+    broken = ledger.checked(data, path, config.yaml_max_bytes)
+    if broken:
+        for item in broken:
+            err.write(item.format_text() + "\n")
+        raise Refused(
+            "the ledger would not be valid with this handoff; nothing was handed off", rule=broken[0].rule
+        )
+    commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref, head).commit
     if json_mode and not options.assign:
         write_json(
             out,
@@ -138,6 +150,15 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
         came = (("from", sender), ("reason", options.reason.strip())) + ((("patch", patch),) if patch else ())
         return assign.run(assign.AssignOptions(to=to, task=task, from_handoff=came), cwd, out, err, json_mode)
     return 0
+
+
+def _head_config(git: Git, working: Config) -> Config:
+    """The handoff graph of HEAD's config (the base, never an uncommitted edit of it)."""
+    from git_pods.config import CONFIG_PATH
+    from git_pods.promote.targets import target_config
+
+    blob = read_objects(git, [f"HEAD:{CONFIG_PATH}"])[f"HEAD:{CONFIG_PATH}"]
+    return target_config(blob.data, "HEAD")[0] if blob is not None else working
 
 
 def _graph(config: Config, sender: str, to: str, force: bool) -> Violation | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from git_pods.errors import ConfigError, RepoStateError
@@ -16,7 +17,6 @@ from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
 from git_pods.record import record
 
-ZERO = "0" * 40
 _SCRATCH = "refs/pods-onefile"
 _BUSY = (
     ("MERGE_HEAD", "a merge is in progress"),
@@ -49,6 +49,7 @@ def commit_file(
     message: str,
     note: bytes | None,
     notes_ref: str,
+    expected_head: str | None,
 ) -> Committed:
     """Commit path = data on HEAD (its branch, or HEAD itself when detached), with note attached.
 
@@ -62,6 +63,11 @@ def commit_file(
     found = read_objects(git, ["HEAD", notes_ref])
     head_obj, notes_obj = found["HEAD"], found[notes_ref]
     head = head_obj.sha if head_obj is not None else None
+    if head != expected_head:  # the file was read at another HEAD: its content may be stale
+        raise RepoStateError(
+            f"HEAD moved while preparing {path} (another commit came in)",
+            hint="nothing was committed; run again",
+        )
     notes_old = notes_obj.sha if notes_obj is not None else None
     ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
     if ident.returncode != 0:
@@ -87,9 +93,11 @@ def commit_file(
     with tempfile.TemporaryDirectory(prefix="pods-onefile-") as scratch:
         marks = fastimport.run(git, b"".join(stream), Path(scratch) / "marks")
     commit = marks[2]
-    updates = [f"update {head_ref} {commit} {head or ZERO}"]
+    updates = [f"update {head_ref} {commit} {head}" if head else f"create {head_ref} {commit}"]
     if note is not None:
-        updates.append(f"update {notes_ref} {marks[3]} {notes_old or ZERO}")
+        updates.append(
+            f"update {notes_ref} {marks[3]} {notes_old}" if notes_old else f"create {notes_ref} {marks[3]}"
+        )
     temp_refs = [f"{tag}/commit"] + ([f"{tag}/notes"] if note is not None else [])
     request = "\n".join(["start", *updates, *(f"delete {r}" for r in temp_refs), "prepare", "commit"]) + "\n"
     done = git.run(
@@ -107,9 +115,17 @@ def commit_file(
             f"HEAD or {notes_ref} moved while committing {path}: {stderr.strip()}",
             hint="nothing was committed; run the command again",
         )
-    blob = marks[1]
-    git.run(["update-index", "--add", "--cacheinfo", f"100644,{blob},{path}"])
-    target = root / path
+    target = root / path  # the refs moved: from here on, finish or say exactly how to
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, data)
-    return Committed(commit, head_ref)
+    for attempt in range(20):  # a git status elsewhere may hold the index lock for a moment
+        done = git.run(["update-index", "--add", "--cacheinfo", f"100644,{marks[1]},{path}"], check=False)
+        if done.returncode == 0:
+            return Committed(commit, head_ref)
+        time.sleep(0.05 * (attempt + 1))
+    raise RepoStateError(
+        f"{path} is committed ({commit[:12]}), but the index could not be updated: "
+        + done.stderr.decode("utf-8", "replace").strip(),
+        hint=f"when no other git command runs, bring the index up: git reset -q -- {path}",
+        file=path,
+    )

@@ -225,7 +225,7 @@ def _notes_follow(git: Git, entry: Mapping[str, Any], out: Any) -> None:
     new, old, ref = entry.get("notes_new"), entry.get("notes_old"), entry.get("notes_ref")
     if not new or not ref or _holds(git, ref, new):
         return
-    request = f"update {ref} {new} {old or '0' * 40}\n".encode()
+    request = (f"update {ref} {new} {old}\n" if old else f"create {ref} {new}\n").encode()
     if git.run(["update-ref", "--stdin"], input=request, check=False).returncode != 0:
         (out or sys.stderr).write(
             f"git pod-promote: warning: {ref} moved meanwhile; the promoted events are in {new[:12]}: "

@@ -15,7 +15,6 @@ from git_pods.gitio.runner import Git
 from git_pods.promote.build import TreeChange
 from git_pods.record import field, record
 
-ZERO = "0" * 40
 TEMP_REFS = "refs/pods-promote"
 
 
@@ -152,9 +151,14 @@ def transaction(
     lines = ["start"]
     for target in targets:
         if target.commits:
-            lines.append(f"update {target.ref} {target.commits[-1]} {target.old or ZERO}")
+            new = target.commits[-1]
+            lines.append(
+                f"update {target.ref} {new} {target.old}" if target.old else f"create {target.ref} {new}"
+            )
     if notes_new:
-        lines.append(f"update {notes_ref} {notes_new} {notes_old or ZERO}")
+        lines.append(
+            f"update {notes_ref} {notes_new} {notes_old}" if notes_old else f"create {notes_ref} {notes_new}"
+        )
     lines += [f"delete {ref}" for ref in temp_refs]
     lines += ["prepare", "commit"]
     done = git.run(
