@@ -127,9 +127,10 @@ def _inside(name: str, cwd: Path, root: Path, top: Path, what: str = "--input-fi
         raise UsageError(f"{what} {name!r}: control characters or bytes that are not UTF-8 in the name")
     if os.path.isabs(name) or name.startswith("~"):
         return violation("GP701", f"{name} is an absolute path", file=name)
-    if ".." in Path(name).parts:
-        return violation("GP701", f"{name} climbs out with '..'", file=name)
     path = cwd / name
+    climbs = ".." in Path(name).parts
+    if climbs and top not in path.resolve().parents:  # '..' from a subfolder may stay inside
+        return violation("GP701", f"{name} climbs out with '..'", file=name)
     if not (path.exists() or path.is_symlink()):
         raise UsageError(f"{what} {name}: no such file", hint="name a file in the repository")
     real = path.resolve()

@@ -141,3 +141,10 @@ def test_a_patch_of_another_task_is_refused(pods: Path) -> None:
     bundle(pods, "patch_9", raw, task="F9")
     result = cli(pods, "handoff", "--to", "qa-pod", "--reason", "r", "--task", "F1", "--patch", "patch_9")
     assert result.code == 2 and "belongs to task F9" in result.err
+
+
+def test_dot_dot_from_a_subfolder_may_stay_inside(pods: Path) -> None:
+    result = cli(pods / "src", "assign", "--to", "dev-pod", "--task", "F1", "--goal", "G", "--no-commit",
+                 "--input-file", "../README.md")  # fmt: skip
+    assert result.code == 0, result.text
+    assert "--- README.md (at commit" in result.out
