@@ -148,3 +148,26 @@ def test_dot_dot_from_a_subfolder_may_stay_inside(pods: Path) -> None:
                  "--input-file", "../README.md")  # fmt: skip
     assert result.code == 0, result.text
     assert "--- README.md (at commit" in result.out
+
+
+def test_ledger_commits_are_signed_when_signing_is_configured(pods: Path, tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is needed to sign with an ssh key")
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    git(pods, "config", "gpg.format", "ssh")
+    git(pods, "config", "user.signingkey", str(key))
+    git(pods, "config", "commit.gpgSign", "true")
+    assert _assign(pods).code == 0  # type: ignore[attr-defined]
+    assert "gpgsig -----BEGIN SSH SIGNATURE-----" in git(pods, "cat-file", "commit", "HEAD")
+    assert '"event":"assigned"' in git(pods, "notes", "--ref=pods", "show", "HEAD")
+    assert cli(pods, "handoff", "--to", "qa-pod", "--reason", "r", "--task", "F1").code == 0
+    assert "gpgsig" in git(pods, "cat-file", "commit", "HEAD")
+    git(pods, "config", "user.signingkey", str(tmp_path / "missing"))
+    head = git(pods, "rev-parse", "HEAD").strip()
+    failed = cli(pods, "handoff", "--to", "delivery-pod", "--reason", "r", "--task", "F1")
+    assert failed.code == 2 and "could not sign" in failed.err
+    assert git(pods, "rev-parse", "HEAD").strip() == head
+    assert git(pods, "for-each-ref", "refs/pods-onefile/") == ""

@@ -35,6 +35,34 @@ class Committed:
     ref: str
 
 
+def _note_commit(tag: str, committer: str, parent: str | None, commit: str, note: bytes) -> bytes:
+    out = [f"commit {tag}/notes\nmark :3\ncommitter {committer}\n".encode()]
+    out.append(fastimport.data(b"git-pods: 1 note\n"))
+    if parent:
+        out.append(f"from {parent}\n".encode())
+    out.append(f"N inline {commit}\n".encode() + fastimport.data(note) + b"\n")
+    return b"".join(out)
+
+
+def _signing(git: Git) -> bool:
+    """commit.gpgSign as git reads it (the last value set wins)."""
+    done = git.run(["config", "--type=bool", "--get", "commit.gpgSign"], check=False)
+    return done.stdout.decode().strip() == "true"
+
+
+def _signed(git: Git, unsigned: str, parent: str | None, message: str) -> str:
+    args = ["commit-tree", "-S", f"{unsigned}^{{tree}}"] + (["-p", parent] if parent else [])
+    done = git.run(args, input=message.encode("utf-8"), check=False)
+    if done.returncode != 0:
+        raise ConfigError(
+            "commit.gpgSign is set, but git could not sign the commit: "
+            + done.stderr.decode("utf-8", "replace").strip(),
+            hint="check user.signingKey and gpg.format (git commit -S shows the same problem), "
+            "or turn signing off for this repository: git config commit.gpgSign false",
+        )
+    return done.stdout.decode().strip()
+
+
 def busy(gitdir: Path) -> str | None:
     """Why HEAD cannot take a commit now (a merge, rebase, cherry-pick under way), or None."""
     return next((why for name, why in _BUSY if (gitdir / name).exists()), None)
@@ -84,15 +112,23 @@ def commit_file(
     if head:
         stream.append(f"from {head}\n".encode())
     stream.append(f"M 100644 :1 {path}\n\n".encode())
-    if note is not None:
-        stream.append(f"commit {tag}/notes\nmark :3\ncommitter {committer}\n".encode())
-        stream.append(fastimport.data(b"git-pods: 1 note\n"))
-        if notes_old:
-            stream.append(f"from {notes_old}\n".encode())
-        stream.append(b"N inline :2\n" + fastimport.data(note) + b"\n")
+    sign = _signing(git)
     with tempfile.TemporaryDirectory(prefix="pods-onefile-") as scratch:
+        if not sign and note is not None:
+            stream.append(_note_commit(tag, committer, notes_old, ":2", note))
         marks = fastimport.run(git, b"".join(stream), Path(scratch) / "marks")
-    commit = marks[2]
+        commit = marks[2]
+        if sign:  # fast-import cannot sign: the same tree and message again, through commit-tree -S
+            try:
+                commit = _signed(git, commit, head, message)
+            except ConfigError:
+                git.run(["update-ref", "-d", f"{tag}/commit"], check=False)
+                raise
+            if note is not None:
+                notes = fastimport.run(
+                    git, _note_commit(tag, committer, notes_old, commit, note), Path(scratch) / "n"
+                )
+                marks[3] = notes[3]
     updates = [f"update {head_ref} {commit} {head}" if head else f"create {head_ref} {commit}"]
     if note is not None:
         updates.append(
