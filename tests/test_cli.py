@@ -13,7 +13,19 @@ from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, crash_log_of, crash_va
 PENDING = [
     v
     for v in VERBS
-    if v not in ("validate", "init", "doctor", "intake", "submit", "promote", "assign", "handoff", "status")
+    if v
+    not in (
+        "validate",
+        "init",
+        "doctor",
+        "intake",
+        "submit",
+        "promote",
+        "assign",
+        "handoff",
+        "status",
+        "verify",
+    )
 ]
 
 

@@ -1,22 +1,30 @@
-"""git-pod-verify: the typer shell; the verb is planned, so it refuses with exit 2 for now."""
+"""git-pod-verify: the typer shell for `git pod-verify` (the CI authority)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from git_pods.cli import _shell
-from git_pods.commands import pending
+from git_pods.commands import verify as command
 
 app = _shell.new_app()
 
 HELP = """Verify the commits in a range: the CI authority.
 
-Pod commits carry their bundle, archived diffs equal the real change, logs are valid,
-promoted records never change, and no pod commit slipped past the hooks.
+Every commit in the range is judged, by its parent's policy, exactly as the commit-time
+hooks would have judged it, so a commit made with --no-verify gains nothing: every bundle
+file it adds or changes is valid and complete, promoted records never change (GP500), a
+commit that archives bundles carries their trailers with the Pod-Bundle digest recomputed,
+and no trailer claims pod work the commit cannot back. A merge is judged only for what no
+other parent already had. History is read in batched calls; exit 1 on violations, 3 when
+the range needs history a shallow clone lacks (fetch it: git fetch --deepen N).
 
-Not implemented yet in this release: it exits 2 and changes nothing."""
+Not yet checked in this release: that an archive commit's real change equals its archived
+diffs, and handoff digests against history (the next release)."""
 
 EXAMPLES = """Examples:
 
@@ -34,7 +42,7 @@ def verify(
     all_: Annotated[bool, typer.Option("--all", help="Verify the whole history.")] = False,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    raise typer.Exit(pending.run("verify"))
+    raise typer.Exit(command.run(range_, all_, Path.cwd(), sys.stdout, json_mode))
 
 
 def main() -> NoReturn:

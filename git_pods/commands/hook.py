@@ -55,12 +55,12 @@ def pre_commit(
     staged_spec = f":{CONFIG}" if config_staged else None
     wanted = [*specs, *(s for s in (base_spec, staged_spec) if s)]
     blobs = read_blobs(cwd, wanted, DIFF_MAX_BYTES, _batch(early))
-    config, found = _base_config(blobs.get(base_spec) if base_spec else None)
+    config, found = base_config(blobs.get(base_spec) if base_spec else None)
     found += changed_records(staged)
     if staged_spec:
         raw = blobs.get(staged_spec)
         found += parse_config(raw, CONFIG)[1] if raw is not None else []
-    found += _check_entries(entries, blobs, config, staged.git_common)
+    found += check_entries(entries, blobs, config, staged.git_common)
     enforce = _enforced(config, cwd)
     code = _report("pod-bundle", found, err, enforce)
     tree = write_tree(cwd, early)
@@ -89,7 +89,7 @@ def commit_msg(
         specs += [f":{PATCHES_DIR}/{patch_id}.diff", *(f":{LOGS_DIR}/{patch_id}/{name}" for name in names)]
     base_spec = f"{staged.head}:{CONFIG}" if staged.head else ""
     blobs = read_blobs(cwd, [*specs, base_spec] if base_spec else specs, DIFF_MAX_BYTES, _batch(early))
-    config, found = _base_config(blobs.get(base_spec) if base_spec else None)
+    config, found = base_config(blobs.get(base_spec) if base_spec else None)
     in_tree = [p for p in claimed if blobs.get(f":{PATCHES_DIR}/{p}.diff") is not None]
     expected: list[Expected] = []
     for patch_id in (*ids, *in_tree):  # a bundle already in the tree (a reworded commit) must match too
@@ -110,7 +110,7 @@ def _batch(early: Prefetch | None) -> subprocess.Popen[bytes] | None:
     return early.take_batch() if early is not None else None
 
 
-def _base_config(raw: bytes | None) -> tuple[Config, list[Violation]]:
+def base_config(raw: bytes | None) -> tuple[Config, list[Violation]]:
     """The policy of the commit's parent; a broken one falls back to the default, with a warning."""
     if raw is None:
         return default_config(), []
@@ -126,7 +126,7 @@ def _base_config(raw: bytes | None) -> tuple[Config, list[Violation]]:
     return config, []
 
 
-def _check_entries(
+def check_entries(
     entries: list[IndexEntry], blobs: Mapping[str, bytes | None], config: Config, git_common: Path
 ) -> list[Violation]:
     """Write the staged files into a scratch copy of the record and run the record's checks on it."""
