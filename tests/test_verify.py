@@ -79,7 +79,7 @@ def test_an_archive_made_by_hand_needs_its_trailers(honest: Path) -> None:
     git(honest, "commit", "-q", "--no-verify", "-m", "archive by hand")
     result = cli(honest, "verify", "--range", f"{start}..HEAD", "--json")
     assert result.code == 1, result.text
-    assert [rule for _c, rule in _rules(result.out)] == ["GP220"]
+    assert [rule for _c, rule in _rules(result.out)] == ["GP220", "GP501"]  # no trailers, and no code change
 
 
 def test_a_shallow_clone_that_lacks_the_range_is_exit_3(honest: Path, tmp_path: Path) -> None:
@@ -98,3 +98,20 @@ def test_a_shallow_clone_that_lacks_the_range_is_exit_3(honest: Path, tmp_path: 
 def test_wrong_uses(honest: Path, args: list[str], message: str) -> None:
     result = cli(honest, "verify", *args)
     assert result.code == 2 and message in result.err
+
+
+def test_an_archive_whose_change_differs_from_its_diff_is_caught(honest: Path) -> None:
+    start = git(honest, "rev-parse", "HEAD").strip()
+    raw, _ = diff_of_change(honest, lambda r: (r / "NEW.md").write_text("n\n"))
+    bundle(honest, "patch_2", raw)
+    assert cli(honest, "promote", "patch_2", "--onto", "main").code == 0
+    assert cli(honest, "verify", "--range", f"{start}..HEAD").code == 0  # promote's own commit matches
+    git(honest, "reset", "-q", "--soft", "HEAD~1")  # redo the same commit with a human edit in it
+    (honest / "README.md").write_text("# edited in the same commit\n")
+    git(honest, "add", "README.md")
+    message = git(honest, "log", "-1", "--format=%B", "ORIG_HEAD")
+    git(honest, "commit", "-q", "--no-verify", "-m", message)
+    result = cli(honest, "verify", "--range", f"{start}..HEAD", "--json")
+    assert result.code == 1, result.text
+    (problem,) = json.loads(result.out)["violations"]
+    assert problem["rule"] == "GP501" and "README.md" in problem["message"]

@@ -477,6 +477,17 @@ _RULES = [
         "restore the file from HEAD and promote a correcting bundle instead",
     ),
     _r(
+        "GP501",
+        "archived diffs differ from the commit's change",
+        "A commit that archives bundles must change exactly what their diffs say, applied to its "
+        "parent in queue order: that is what reviewers read and what the record proves. Here the "
+        "commit's real change (outside .patches/ and .logs/) differs, or a diff does not apply to "
+        "the parent: the code was edited by hand in the same commit, or the archive was written by "
+        "hand.",
+        "promote the bundle with git pod-promote (it builds the commit from the diff), and commit "
+        "human edits separately",
+    ),
+    _r(
         "GP600",
         "config names an unknown pod",
         "A pod's next list names a pod that is not in the registry.",

@@ -5,10 +5,12 @@ trailers, no trailer claiming pod work it cannot back."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
+from git_pods.checks.rules import violation
 from git_pods.checks.staged import CONFIG, archived_ids, changed_records, to_check
 from git_pods.checks.trailers import POD_WORK_KEYS, Expected, compare, expected_for, parse
 from git_pods.commands.hook import base_config, check_entries
@@ -169,11 +171,45 @@ def _verify_one(
             expected.append(made)
         else:
             found += made
+    if ids:
+        diffs = [blobs.get(f"{commit}:{PATCHES_DIR}/{p}.diff") for p in sorted(ids)]
+        found += _change_matches(git, common, parent, commit, [d for d in diffs if d is not None])
     if ids or any(trailers.get(k) for k in POD_WORK_KEYS):
         claimed = trailers.get("patch-id", [])
         in_tree = [p for p in claimed if p not in ids and f"{PATCHES_DIR}/{p}.diff" in entries]
         found += compare(expected, trailers, in_tree, "the commit message")
     return found
+
+
+def _change_matches(
+    git: Git, common: Path, parent: str | None, commit: str, diffs: list[bytes]
+) -> list[Violation]:
+    """GP501 unless the archived diffs, applied to the parent in queue order, make the commit's
+    tree outside the record (applied in a temporary index: nothing else is touched)."""
+    from git_pods.promote.build import APPLY
+
+    (common / "pods").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="verify-", dir=common / "pods") as scratch:
+        env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        git.run(["read-tree", parent] if parent else ["read-tree", "--empty"], env=env)
+        for raw in diffs:
+            for extra in ([], ["--recount"], ["--3way"]):  # as promote may have applied it (opt-in flags)
+                done = git.run([*APPLY, *extra], input=raw, env=env, check=False)
+                if done.returncode == 0:
+                    break
+            if done.returncode != 0:
+                why = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+                return [violation("GP501", f"an archived diff does not apply to the parent: {' '.join(why)}")]
+        tree = git.run(["write-tree"], env=env).stdout.decode().strip()
+    spec = ["--", ".", f":(exclude){PATCHES_DIR}", f":(exclude){LOGS_DIR}"]
+    differ = git.run(["diff-tree", "-r", "--name-only", "-z", "--no-renames", tree, commit, *spec]).stdout
+    paths = [p.decode("utf-8", "surrogateescape") for p in differ.split(b"\0") if p]
+    if not paths:
+        return []
+    shown = ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
+    return [
+        violation("GP501", f"the commit's change differs from its archived diffs in {shown}", file=paths[0])
+    ]
 
 
 def _merged_in(
