@@ -18,13 +18,13 @@ HELP = """Verify the commits in a range: the CI authority.
 Every commit in the range is judged, by its parent's policy, exactly as the commit-time
 hooks would have judged it, so a commit made with --no-verify gains nothing: every bundle
 file it adds or changes is valid and complete, promoted records never change (GP500), a
-commit that archives bundles carries their trailers with the Pod-Bundle digest recomputed,
-and no trailer claims pod work the commit cannot back. A merge is judged only for what no
-other parent already had. History is read in batched calls; exit 1 on violations, 3 when
-the range needs history a shallow clone lacks (fetch it: git fetch --deepen N).
+commit that archives bundles carries their trailers with the Pod-Bundle digest recomputed
+and changes exactly what its archived diffs say (GP501), and no trailer claims pod work the
+commit cannot back. A merge is judged only for what no other parent already had. Exit 1 on
+violations, 3 when the range needs history a shallow clone lacks (git fetch --deepen N).
 
-Not yet checked in this release: that an archive commit's real change equals its archived
-diffs, and handoff digests against history (the next release)."""
+Not yet in this release: squash-merge branches (human edits reported, not refused),
+handoff digests against history, and the pre-push, post-commit and post-rewrite hooks."""
 
 EXAMPLES = """Examples:
 
