@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from git_pods.bundle import CHANGELOG, DIFF, DIGESTED, HANDOFF, TRACE, bundle_digest
+from git_pods.bundle import CHANGELOG, DIFF, DIGESTED, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE, bundle_digest
 from git_pods.checks.artifact import check_bytes
 from git_pods.checks.rules import violation
 from git_pods.record import record
@@ -78,6 +78,24 @@ def one_line_problems(data: Any, shown: str, line_of: Any) -> list[Violation]:
                 )
             )
     return out
+
+
+def expected_of(
+    patch_ids: Sequence[str], blob: Callable[[str], bytes | None], yaml_max_bytes: int
+) -> tuple[list[Expected], list[Violation]]:
+    """The trailers archived bundles require, reading their files through blob(path); and the
+    problems of those whose trailers cannot be told."""
+    expected: list[Expected] = []
+    found: list[Violation] = []
+    for patch_id in patch_ids:
+        files = {name: blob(f"{LOGS_DIR}/{patch_id}/{name}") for name in (TRACE, CHANGELOG, HANDOFF)}
+        files[DIFF] = blob(f"{PATCHES_DIR}/{patch_id}.diff")
+        made = expected_for(patch_id, files, f"{LOGS_DIR}/{patch_id}/{TRACE}", yaml_max_bytes)
+        if isinstance(made, Expected):
+            expected.append(made)
+        else:
+            found += made
+    return expected, found
 
 
 def parse(text: str) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
+from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
 from git_pods.checks.artifact import DIFF_MAX_BYTES
 from git_pods.checks.rules import violation
 from git_pods.checks.staged import CONFIG, archived_ids, changed_records, to_check
@@ -73,7 +73,7 @@ def commit_msg(
     cwd: Path, message_file: Path, err: TextIO, env: Mapping[str, str], early: Prefetch | None = None
 ) -> int:
     """`pod-commit-msg`: a commit archiving bundles carries their trailers; no trailer claims more."""
-    from git_pods.checks.trailers import POD_WORK_KEYS, Expected, compare, expected_for, parse
+    from git_pods.checks.trailers import POD_WORK_KEYS, compare, expected_of, parse
 
     staged = read_staged(cwd, (PATCHES_DIR, LOGS_DIR), entries=False, early=early)
     if skipped("pod-commit-msg", env):
@@ -91,17 +91,13 @@ def commit_msg(
     blobs = read_blobs(cwd, [*specs, base_spec] if base_spec else specs, DIFF_MAX_BYTES, _batch(early))
     config, found = base_config(blobs.get(base_spec) if base_spec else None)
     in_tree = [p for p in claimed if blobs.get(f":{PATCHES_DIR}/{p}.diff") is not None]
-    expected: list[Expected] = []
-    for patch_id in (*ids, *in_tree):  # a bundle already in the tree (a reworded commit) must match too
-        if blobs.get(f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff") is not None:
-            continue  # brought in by the merge: its own commit carries the trailers
-        files = {name: blobs.get(f":{LOGS_DIR}/{patch_id}/{name}") for name in names}
-        files[DIFF] = blobs.get(f":{PATCHES_DIR}/{patch_id}.diff")
-        made = expected_for(patch_id, files, f"{LOGS_DIR}/{patch_id}/{TRACE}", config.yaml_max_bytes)
-        if isinstance(made, Expected):
-            expected.append(made)
-        else:
-            found += made
+    mine = [  # a bundle already in the tree (a reworded commit) must match too; one the merge
+        p  # brought in is its own commit's business
+        for p in (*ids, *in_tree)
+        if blobs.get(f"MERGE_HEAD:{PATCHES_DIR}/{p}.diff") is None
+    ]
+    expected, problems = expected_of(mine, lambda path: blobs.get(f":{path}"), config.yaml_max_bytes)
+    found += problems
     found += compare(expected, trailers, in_tree, _shown(cwd, message_file))
     return _report("pod-commit-msg", found, err, _enforced(config, cwd))
 

@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
+from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
 from git_pods.checks.rules import violation
 from git_pods.checks.staged import CONFIG, archived_ids, changed_records, to_check
-from git_pods.checks.trailers import POD_WORK_KEYS, Expected, compare, expected_for, parse
+from git_pods.checks.trailers import POD_WORK_KEYS, compare, expected_of, parse
 from git_pods.commands.hook import base_config, check_entries
 from git_pods.commands.output import write_json
 from git_pods.errors import RepoStateError, UsageError
@@ -162,15 +162,8 @@ def _verify_one(
     config, found = base_config(blobs.get(config_spec) if config_spec else None)
     found += changed_records(staged)
     found += check_entries(wanted, blobs, config, common)
-    expected: list[Expected] = []
-    for patch_id in ids:
-        files = {n: blobs.get(f"{commit}:{LOGS_DIR}/{patch_id}/{n}") for n in names}
-        files[DIFF] = blobs.get(f"{commit}:{PATCHES_DIR}/{patch_id}.diff")
-        made = expected_for(patch_id, files, f"{LOGS_DIR}/{patch_id}/{TRACE}", config.yaml_max_bytes)
-        if isinstance(made, Expected):
-            expected.append(made)
-        else:
-            found += made
+    expected, problems = expected_of(ids, lambda path: blobs.get(f"{commit}:{path}"), config.yaml_max_bytes)
+    found += problems
     if ids:
         diffs = [blobs.get(f"{commit}:{PATCHES_DIR}/{p}.diff") for p in sorted(ids)]
         found += _change_matches(git, common, parent, commit, [d for d in diffs if d is not None])
