@@ -364,9 +364,11 @@ def test_the_hook_entry_refuses_wrong_use(repo: Path) -> None:
     assert done.code == 2 and "usage: git-pods-hook" in done.err
     done = run([hook, "commit-msg", str(repo / "no-such-message")], repo)
     assert done.code == 2 and "no such message file" in done.err
-    for declared in ("pre-push", "post-commit", "post-rewrite"):
+    for declared in ("post-commit", "post-rewrite"):
         done = run([hook, declared], repo)
         assert done.code == 0 and "checks nothing yet" in done.err
+    done = run([hook, "pre-push", "origin", "url"], repo)  # nothing on stdin: nothing pushed
+    assert done.code == 0 and done.err == ""
     done = run([hook, "--help"], repo)
     assert done.code == 0 and "pre-commit" in done.out
     outside = repo.parent / "elsewhere"

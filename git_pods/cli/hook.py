@@ -15,7 +15,8 @@ from typing import NoReturn
 
 USAGE = """usage: git-pods-hook pre-commit
        git-pods-hook commit-msg MESSAGE_FILE
-       git-pods-hook pre-push | post-commit | post-rewrite   (declared; not implemented yet)
+       git-pods-hook pre-push [REMOTE URL]   (git's ref lines on stdin)
+       git-pods-hook post-commit | post-rewrite   (declared; not implemented yet)
 
 Runs the git-pods checks for one git hook (pod-bundle, pod-commit-msg) on what is staged.
 The hooks that `git pod-init` installs and the pre-commit framework call it; to check
@@ -23,7 +24,7 @@ files by hand, use `git pod-validate`.
 """
 
 
-LATER = {"pre-push": "pod-pre-push", "post-commit": "pod-post-commit", "post-rewrite": "pod-post-rewrite"}
+LATER = {"post-commit": "pod-post-commit", "post-rewrite": "pod-post-rewrite"}
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -100,6 +101,11 @@ def _dispatch(args: list[str]) -> int:
     finally:
         if early is not None:
             early.close()
+    if args[:1] == ["pre-push"]:
+        from git_pods.commands import verify
+
+        remote = args[1] if len(args) > 1 else "the remote"
+        return verify.pre_push(cwd, remote, sys.stdin.read().splitlines(), sys.stderr)
     if args[:1] and args[0] in LATER:
         sys.stderr.write(f"git-pods: {LATER[args[0]]} checks nothing yet in this release\n")
         return 0

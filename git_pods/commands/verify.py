@@ -29,9 +29,26 @@ def run(range_: str | None, all_: bool, cwd: Path, out: TextIO, json_mode: bool 
         raise UsageError("pass --range A..B or --all", hint="in CI: git pod-verify --range origin/main..HEAD")
     root = require_root(cwd)
     git = Git(root)
-    common = git_dir(root) or root / ".git"
     revs = ["--all"] if all_ else [range_ or ""]
+    commits, checked, found = verify_revs(git, git_dir(root) or root / ".git", revs)
+    code = worst_exit(found)
+    if json_mode:
+        write_json(out, "verify", code, found, commits=len(commits), pod_commits=checked)
+        return code
+    for item in found:
+        out.write(item.format_text() + "\n")
+    verdict = "ok" if not code else f"{sum(v.severity == 'error' for v in found)} problem(s)"
+    out.write(f"{verdict}: {len(commits)} commit(s) read, {checked} with pod work checked\n")
+    return code
+
+
+def verify_revs(
+    git: Git, common: Path, revs: list[str]
+) -> tuple[list[tuple[str, list[str]]], int, list[Violation]]:
+    """The commits rev-list gives for revs, how many carry pod work, and every violation."""
     commits = _commits(git, revs)
+    if not commits:
+        return commits, 0, []
     touched = _record_changes(git, revs)
     claims = _claims(git, revs)
     found: list[Violation] = []
@@ -43,15 +60,41 @@ def run(range_: str | None, all_: bool, cwd: Path, out: TextIO, json_mode: bool 
             continue
         checked += 1
         found += [_at(v, commit) for v in _verify_one(git, common, commit, parents, changes, trailers)]
+    return commits, checked, sorted(dict.fromkeys(found), key=lambda v: (v.commit or "", *v.sort_key()))
+
+
+def pre_push(cwd: Path, remote: str, lines: list[str], err: TextIO) -> int:
+    """`pod-pre-push`: verify exactly what is being pushed. Each ref line from git's stdin names
+    its range: remote..local for an update, the commits on no remote-tracking ref for a new
+    branch (or a remote tip this clone lacks); deletions are skipped."""
+    root = require_root(cwd)
+    git = Git(root)
+    zero = ("0" * 40, "0" * 64)
+    ranges: list[list[str]] = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 4 or parts[1] in zero:
+            continue  # a deletion (or noise): nothing to verify
+        local, theirs = parts[1], parts[3]
+        known = (
+            theirs not in zero
+            and read_objects(git, [f"{theirs}^{{commit}}"])[f"{theirs}^{{commit}}"] is not None
+        )
+        ranges.append([f"{theirs}..{local}"] if known else [local, "--not", "--remotes"])
+    found: list[Violation] = []
+    common = git_dir(root) or root / ".git"
+    for revs in ranges:
+        found += verify_revs(git, common, revs)[2]
     found = sorted(dict.fromkeys(found), key=lambda v: (v.commit or "", *v.sort_key()))
-    code = worst_exit(found)
-    if json_mode:
-        write_json(out, "verify", code, found, commits=len(commits), pod_commits=checked)
-        return code
     for item in found:
-        out.write(item.format_text() + "\n")
-    verdict = "ok" if not code else f"{sum(v.severity == 'error' for v in found)} problem(s)"
-    out.write(f"{verdict}: {len(commits)} commit(s) read, {checked} with pod work checked\n")
+        err.write(item.format_text() + "\n")
+    code = worst_exit(found)
+    if code:
+        count = sum(v.severity == "error" for v in found)
+        err.write(
+            f"git-pods: push to {remote} refused by pod-pre-push: {count} problem(s) in what is pushed\n"
+            "    fix them in new commits (promoted records never change), or rewrite the unpushed commits\n"
+        )
     return code
 
 

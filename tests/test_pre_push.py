@@ -1,0 +1,80 @@
+"""`pod-pre-push`: git's ref lines decide the ranges; what --no-verify let into a commit is refused
+at push time, for every ref of the push; a new branch is judged only for its new commits."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import BIN, git
+from promoting import pods_repo
+
+
+@pytest.fixture
+def pushing(repo: Path, tmp_path: Path) -> Path:
+    root = pods_repo(repo)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "push", "-q", "origin", "main")
+    hook = root / ".git/hooks/pre-push"
+    hook.write_text(f'#!/bin/sh\nexec "{BIN / "git-pods-hook"}" pre-push "$@"\n')
+    hook.chmod(0o755)
+    return root
+
+
+def _push(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "push", "-q", *args], cwd=root, capture_output=True, text=True, check=False)
+
+
+def _sneak(root: Path, name: str) -> str:
+    (root / ".patches/queue" / name).mkdir(parents=True)
+    (root / ".patches/queue" / name / "patch.diff").write_text("not a diff\n")
+    git(root, "add", ".patches")
+    git(root, "commit", "-q", "--no-verify", "-m", f"sneak {name}")
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _remote(root: Path, ref: str) -> str:
+    return git(root, "ls-remote", "origin", ref).split("\t")[0]
+
+
+def test_an_honest_push_passes_and_a_bypassed_commit_is_refused(pushing: Path) -> None:
+    (pushing / "NOTES.md").write_text("notes\n")
+    git(pushing, "add", "NOTES.md")
+    git(pushing, "commit", "-q", "-m", "notes")
+    assert _push(pushing, "origin", "main").returncode == 0
+    before = _remote(pushing, "refs/heads/main")
+    bad = _sneak(pushing, "bad_1")
+    done = _push(pushing, "origin", "main")
+    assert done.returncode != 0
+    assert f"{bad[:12]} .patches/queue/bad_1/patch.diff: GP300" in done.stderr
+    assert "refused by pod-pre-push" in done.stderr
+    assert _remote(pushing, "refs/heads/main") == before
+
+
+def test_every_ref_of_a_push_is_checked(pushing: Path) -> None:
+    git(pushing, "checkout", "-q", "-b", "feature")
+    bad = _sneak(pushing, "bad_2")
+    git(pushing, "checkout", "-q", "main")
+    (pushing / "OK.md").write_text("ok\n")
+    git(pushing, "add", "OK.md")
+    git(pushing, "commit", "-q", "-m", "fine")
+    done = _push(pushing, "origin", "main", "feature")
+    assert done.returncode != 0 and bad[:12] in done.stderr
+    assert _remote(pushing, "refs/heads/feature") == ""
+
+
+def test_a_new_branch_is_judged_only_for_its_new_commits_and_deletions_pass(pushing: Path) -> None:
+    _sneak(pushing, "old_bad")
+    assert _push(pushing, "--no-verify", "origin", "main").returncode == 0  # already on the remote
+    git(pushing, "fetch", "-q", "origin")
+    git(pushing, "checkout", "-q", "-b", "topic")
+    (pushing / "T.md").write_text("t\n")
+    git(pushing, "add", "T.md")
+    git(pushing, "commit", "-q", "-m", "topic work")
+    done = _push(pushing, "origin", "topic")
+    assert done.returncode == 0, done.stderr
+    assert _push(pushing, "origin", "--delete", "topic").returncode == 0
