@@ -11,7 +11,7 @@ from pathlib import Path
 
 from git_pods.errors import ConfigError, RepoStateError
 from git_pods.fsio import write_atomic
-from git_pods.gitio import fastimport
+from git_pods.gitio import fastimport, signing
 from git_pods.gitio.locks import check_git_locks, git_lock_error, lock_in_stderr
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
@@ -42,25 +42,6 @@ def _note_commit(tag: str, committer: str, parent: str | None, commit: str, note
         out.append(f"from {parent}\n".encode())
     out.append(f"N inline {commit}\n".encode() + fastimport.data(note) + b"\n")
     return b"".join(out)
-
-
-def _signing(git: Git) -> bool:
-    """commit.gpgSign as git reads it (the last value set wins)."""
-    done = git.run(["config", "--type=bool", "--get", "commit.gpgSign"], check=False)
-    return done.stdout.decode().strip() == "true"
-
-
-def _signed(git: Git, unsigned: str, parent: str | None, message: str) -> str:
-    args = ["commit-tree", "-S", f"{unsigned}^{{tree}}"] + (["-p", parent] if parent else [])
-    done = git.run(args, input=message.encode("utf-8"), check=False)
-    if done.returncode != 0:
-        raise ConfigError(
-            "commit.gpgSign is set, but git could not sign the commit: "
-            + done.stderr.decode("utf-8", "replace").strip(),
-            hint="check user.signingKey and gpg.format (git commit -S shows the same problem), "
-            "or turn signing off for this repository: git config commit.gpgSign false",
-        )
-    return done.stdout.decode().strip()
 
 
 def busy(gitdir: Path) -> str | None:
@@ -112,7 +93,7 @@ def commit_file(
     if head:
         stream.append(f"from {head}\n".encode())
     stream.append(f"M 100644 :1 {path}\n\n".encode())
-    sign = _signing(git)
+    sign = signing.enabled(git)
     with tempfile.TemporaryDirectory(prefix="pods-onefile-") as scratch:
         if not sign and note is not None:
             stream.append(_note_commit(tag, committer, notes_old, ":2", note))
@@ -120,7 +101,7 @@ def commit_file(
         commit = marks[2]
         if sign:  # fast-import cannot sign: the same tree and message again, through commit-tree -S
             try:
-                commit = _signed(git, commit, head, message)
+                commit = signing.signed(git, commit, head, message.encode("utf-8"))
             except ConfigError:
                 git.run(["update-ref", "-d", f"{tag}/commit"], check=False)
                 raise

@@ -8,7 +8,8 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from git_pods.errors import ConfigError, RepoStateError
+from git_pods.errors import RepoStateError
+from git_pods.gitio import signing
 from git_pods.gitio.fastimport import data as _data
 from git_pods.gitio.locks import git_lock_error, lock_in_stderr
 from git_pods.gitio.runner import Git
@@ -121,21 +122,11 @@ def notes_stream(parent: str | None, ident: Ident, ref: str, notes: Mapping[str,
 
 
 def sign_chain(git: Git, target: Target, unsigned: Sequence[str]) -> list[str]:
-    """Signed copies of a target's commits (`commit-tree -S`; fast-import cannot sign)."""
-    signed: list[str] = []
+    """Signed copies of a target's commits, each on the signed one before it."""
+    out: list[str] = []
     for built, commit in zip(target.built, unsigned, strict=True):
-        parent = signed[-1] if signed else target.base
-        args = ["commit-tree", "-S", f"{commit}^{{tree}}"] + (["-p", parent] if parent else [])
-        done = git.run(args, input=built.message, check=False)
-        if done.returncode != 0:
-            raise ConfigError(
-                "commit.gpgSign is set, but git could not sign the commit: "
-                + done.stderr.decode("utf-8", "replace").strip(),
-                hint="check user.signingKey and gpg.format (git commit -S shows the same problem), "
-                "or turn signing off for this repository: git config commit.gpgSign false",
-            )
-        signed.append(done.stdout.decode().strip())
-    return signed
+        out.append(signing.signed(git, commit, out[-1] if out else target.base, built.message))
+    return out
 
 
 def transaction(
