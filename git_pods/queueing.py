@@ -1,11 +1,12 @@
-"""Putting a bundle into the queue in one step: written aside, read back, renamed into place."""
+"""The queue: a bundle put in place in one step (written aside, read back, renamed), and free patch ids."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-from git_pods.bundle import QUEUE_DIR
+from git_pods.bundle import PATCHES_DIR, QUEUE_DIR
 from git_pods.fsio import remove_tree
 
 
@@ -56,3 +57,21 @@ def alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+def taken_ids(root: Path) -> set[str]:
+    """Patch ids in the queue and the archive, case folded (macOS and Windows fold them)."""
+    return set(queued(root)) | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
+
+
+def new_patch_id(root: Path) -> str:
+    """The seeds' form, patch_YYYYmmdd_HHMMSS (UTC), made unique in the queue and archive."""
+    stem = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
+    taken = taken_ids(root) | {
+        p.name[len(".intake-") :].rsplit("-", 1)[0].casefold() for p in (root / QUEUE_DIR).glob(".intake-*-*")
+    }
+    candidate, n = stem, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem}_{n}"
+    return candidate

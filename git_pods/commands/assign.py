@@ -4,7 +4,6 @@ print the pod's prompt (template, packet, input files, how to answer)."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +17,7 @@ from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
 from git_pods.prompting import DEFAULT_BUDGET, read_inputs, render, template_for
+from git_pods.queueing import new_patch_id
 from git_pods.record import record, replace
 from git_pods.violation import Violation, worst_exit
 
@@ -75,7 +75,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     now = ledger.now()
     packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, head)
     to_pod = next(iter(config.pods[pod].next), pod)
-    patch_id = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
+    patch_id = new_patch_id(root)  # free in the queue and the archive
     template, notice = template_for(git, root, config, pod)
     prompt = render(template, path, packet, inputs, patch_id, to_pod)
     size = len(prompt.encode("utf-8"))

@@ -6,17 +6,8 @@ from git_pods import __version__
 from git_pods.errors import NotImplementedYet
 
 PLANNED = {
-    "init": "adoption: config, prompts, hooks",
-    "assign": "assign, hand off, status",
-    "handoff": "assign, hand off, status",
-    "status": "assign, hand off, status",
-    "submit": "submit, intake and promote",
-    "intake": "submit, intake and promote",
-    "promote": "submit, intake and promote",
-    "verify": "verify and the history hooks",
     "sync": "remotes: notes sync, push, pull requests",
     "report": "metrics and reports",
-    "doctor": "adoption: config, prompts, hooks",
 }
 
 

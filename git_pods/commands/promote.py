@@ -18,10 +18,11 @@ from git_pods.fsio import remove_tree
 from git_pods.gitio.locks import ProcessLock
 from git_pods.gitio.objects import Obj, read_objects
 from git_pods.gitio.runner import Git, require_root
+from git_pods.gitio.staged import EMPTY_TREE
 from git_pods.promote import engine, finish, publish, state, transaction
 from git_pods.promote import report as reporting
 from git_pods.promote import targets as targeting
-from git_pods.promote.build import EMPTY_TREE, TempIndex, scratch_index
+from git_pods.promote.build import TempIndex, scratch_index
 from git_pods.promote.engine import Builder
 from git_pods.promote.outcome import Options, Outcome, Repo, Show
 from git_pods.promote.plan import Candidate, branch_problem, case_twins, choose, read_candidate, series_strays

@@ -33,8 +33,9 @@ from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
 from git_pods.fsio import remove_tree
 from git_pods.gitio.runner import Git, git_dir, require_root
+from git_pods.gitio.staged import EMPTY_TREE
 from git_pods.gitio.wholefiles import PLAIN_DIFF
-from git_pods.queueing import place, queued
+from git_pods.queueing import new_patch_id, place, taken_ids
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
 from git_pods.yamlsafe import YamlProblems, load
@@ -92,8 +93,8 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     _handoff_target(options, config, pod)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for _attempt in range(20):  # another submit may take the same second's id: take the next one
-        patch_id = options.patch_id or _new_id(root)
-        if patch_id.casefold() in _taken(root):
+        patch_id = options.patch_id or new_patch_id(root)
+        if patch_id.casefold() in taken_ids(root):
             raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id for a fresh one")
         files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now)
         target = root / QUEUE_DIR / patch_id
@@ -130,11 +131,6 @@ def _handoff_target(options: SubmitOptions, config: Config, pod: str) -> str:
     return to
 
 
-def _taken(root: Path) -> set[str]:
-    """Patch ids in the queue and the archive, case folded (macOS and Windows fold them)."""
-    return set(queued(root)) | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
-
-
 def _head(git: Git) -> str | None:
     done = git.run(["rev-parse", "-q", "--verify", "HEAD^{commit}"], check=False)
     return done.stdout.decode().strip() or None
@@ -168,7 +164,7 @@ def _working_tree_diff(git: Git, root: Path, head: str | None) -> bytes:
             git.run(["read-tree", head], env=env)
         spec = ["--", ".", f":(exclude){PATCHES_DIR}", f":(exclude){LOGS_DIR}"]
         git.run(["add", "-A", *spec], env=env)
-        base = [head] if head else ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"]
+        base = [head] if head else [EMPTY_TREE]
         return git.run([*PLAIN_DIFF, *base], env=env).stdout
 
 
@@ -201,19 +197,6 @@ def _holder(root: Path, task: str) -> str | None:
     from git_pods.handoffs import holder  # the receiver of its latest handoff, else the assignee
 
     return holder(data)
-
-
-def _new_id(root: Path) -> str:
-    """The seeds' form, patch_YYYYmmdd_HHMMSS (UTC), made unique in the queue and archive."""
-    stem = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
-    taken = _taken(root) | {
-        p.name[len(".intake-") :].rsplit("-", 1)[0].casefold() for p in (root / QUEUE_DIR).glob(".intake-*-*")
-    }
-    candidate, n = stem, 1
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = f"{stem}_{n}"
-    return candidate
 
 
 def _edit(

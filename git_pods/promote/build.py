@@ -15,7 +15,6 @@ from git_pods.errors import GitFailed
 from git_pods.gitio.runner import Git
 from git_pods.record import record
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 # git refuses .git disguises on HFS+ and NTFS only when asked; a user's apply.whitespace=error
 # must not make a bundle fail; quotePath off keeps non-ASCII names as they are.
 _SAFE = ["-c", "core.protectHFS=true", "-c", "core.protectNTFS=true", "-c", "core.quotePath=false"]

@@ -28,8 +28,8 @@ from git_pods.config import Config
 from git_pods.diffscan import DiffSyntaxError, scan
 from git_pods.gitio.objects import Obj, read_objects, tree_names
 from git_pods.gitio.runner import Git
+from git_pods.gitio.staged import EMPTY_TREE
 from git_pods.promote.build import (
-    EMPTY_TREE,
     NotApplied,
     TempIndex,
     TreeChange,

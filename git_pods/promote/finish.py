@@ -19,7 +19,7 @@ from git_pods.fsio import remove_tree, write_atomic
 from git_pods.gitio.locks import check_git_locks
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
-from git_pods.promote.build import EMPTY_TREE
+from git_pods.gitio.staged import EMPTY_TREE
 from git_pods.promote.plan import read_candidate
 
 JOURNAL = "pods/promote-journal.json"

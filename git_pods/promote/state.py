@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from git_pods.checks.rules import violation
+from git_pods.gitio import onefile
 from git_pods.gitio.locks import check_git_locks
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
@@ -13,14 +14,6 @@ from git_pods.promote import publish
 from git_pods.promote.engine import Builder
 from git_pods.promote.outcome import Outcome, Show
 from git_pods.promote.plan import Candidate
-
-_IN_PROGRESS = (
-    ("MERGE_HEAD", "a merge is in progress"),
-    ("rebase-merge", "a rebase is in progress"),
-    ("rebase-apply", "a rebase or git am is in progress"),
-    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
-    ("REVERT_HEAD", "a revert is in progress"),
-)
 
 
 def state_problems(
@@ -63,7 +56,7 @@ def state_problems(
             )
     if not here:
         return out
-    busy = next((why for name, why in _IN_PROGRESS if (gitdir / name).exists()), None)
+    busy = onefile.busy(gitdir)
     status = git.run(["status", "--porcelain=v1", "-z", "--untracked-files=no"]).stdout
     changed = [
         entry[3:].decode("utf-8", "surrogateescape") for entry in status.split(b"\0") if len(entry) > 3
