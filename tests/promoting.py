@@ -154,3 +154,17 @@ def pods_template(factory: pytest.TempPathFactory, **config: str) -> Path:
         for key, value in config.items():
             git(root, "config", key.replace("_", "."), value)
         return pods_repo(root)
+
+
+def ssh_signing(root: Path, folder: Path, key_name: str = "key") -> Path:
+    """commit.gpgSign on with a fresh ssh key (skips the test when ssh-keygen is missing)."""
+    import shutil
+
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is needed to sign with an ssh key")
+    key = folder / key_name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    git(root, "config", "gpg.format", "ssh")
+    git(root, "config", "user.signingkey", str(key))
+    git(root, "config", "commit.gpgSign", "true")
+    return key

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from helpers import cli, git
-from promoting import pods_repo
+from promoting import pods_repo, ssh_signing
 
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
 
@@ -151,15 +151,7 @@ def test_dot_dot_from_a_subfolder_may_stay_inside(pods: Path) -> None:
 
 
 def test_ledger_commits_are_signed_when_signing_is_configured(pods: Path, tmp_path: Path) -> None:
-    import shutil
-
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is needed to sign with an ssh key")
-    key = tmp_path / "key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    git(pods, "config", "gpg.format", "ssh")
-    git(pods, "config", "user.signingkey", str(key))
-    git(pods, "config", "commit.gpgSign", "true")
+    ssh_signing(pods, tmp_path)
     assert _assign(pods).code == 0  # type: ignore[attr-defined]
     assert "gpgsig -----BEGIN SSH SIGNATURE-----" in git(pods, "cat-file", "commit", "HEAD")
     assert '"event":"assigned"' in git(pods, "notes", "--ref=pods", "show", "HEAD")

@@ -17,6 +17,7 @@ from promoting import (
     pods_repo,
     promote,
     refs,
+    ssh_signing,
 )
 
 
@@ -185,17 +186,8 @@ def test_a_refused_bundle_is_recorded_and_the_others_go_on(pods: Path) -> None:
 
 
 def test_signoff_and_signing(pods: Path, tmp_path: Path) -> None:
-    import shutil
-    import subprocess
-
     _queued(pods, "patch_1", "def parse(text):\n    return text.split(',')\n")
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is needed to sign with an ssh key")
-    key = tmp_path / "key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    git(pods, "config", "gpg.format", "ssh")
-    git(pods, "config", "user.signingkey", str(key))
-    git(pods, "config", "commit.gpgSign", "true")
+    ssh_signing(pods, tmp_path)
     result = promote(pods, "--all", "--signoff")
     assert result.code == 0, result.text
     raw = git(pods, "cat-file", "commit", "pods/F2.1")
