@@ -48,6 +48,7 @@ test: lint typecheck unit
 bench: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/promote.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/verify.py
 
 man: $(VENV)/.installed
 	$(BIN)/python -m git_pods.cli.manpage man/man1

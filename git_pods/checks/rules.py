@@ -488,6 +488,25 @@ _RULES = [
         "human edits separately",
     ),
     _r(
+        "GP502",
+        "human edits in a squash merge",
+        "On a branch the policy marks as a squash-merge target (policy.squash_merge), a commit "
+        "that archives bundles may change more than their diffs: a reviewer's fix-ups squashed in "
+        "with them. git pod-verify reports those paths so the record says who wrote what; it "
+        "refuses nothing.",
+        "none needed; to keep pod work and human edits apart, merge without squashing",
+        "warning",
+    ),
+    _r(
+        "GP503",
+        "handoff digest differs from the patch",
+        "A task ledger's handoff records the sha256 digests of the patch it handed over. The "
+        "patch's files in the same commit (archived, or queued) differ from them: the patch was "
+        "changed after the handoff, or the ledger was edited by hand.",
+        "hand the patch over again (git pod-handoff --patch ID) so the ledger records what was "
+        "really handed over",
+    ),
+    _r(
         "GP600",
         "config names an unknown pod",
         "A pod's next list names a pod that is not in the registry.",

@@ -131,18 +131,26 @@ def check_entries(
     scratch = git_common / "pods" / f"staged-{os.getpid()}"
     remove_tree(scratch)
     try:
-        for entry in entries:
-            _materialize(scratch, entry, blobs.get(entry.sha))
-
-        def show(path: Path) -> str:
-            try:
-                return path.relative_to(scratch).as_posix()
-            except ValueError:
-                return str(path)
-
-        return check_tree(scratch, config, show).violations
+        return check_written(scratch, entries, blobs, config)
     finally:
         remove_tree(scratch)
+
+
+def check_written(
+    scratch: Path, entries: list[IndexEntry], blobs: Mapping[str, bytes | None], config: Config
+) -> list[Violation]:
+    """Write entries below scratch (a new folder) and check that copy of the record; names are
+    shown relative to scratch. The caller removes scratch."""
+    for entry in entries:
+        _materialize(scratch, entry, blobs.get(entry.sha))
+
+    def show(path: Path) -> str:
+        try:
+            return path.relative_to(scratch).as_posix()
+        except ValueError:
+            return str(path)
+
+    return check_tree(scratch, config, show).violations
 
 
 def _materialize(scratch: Path, entry: IndexEntry, data: bytes | None) -> None:
