@@ -87,13 +87,27 @@ def read(path: Path, shown: str, limit: int = DIFF_MAX_BYTES) -> bytes | Violati
     return data
 
 
+_CHECKED: dict[tuple[bytes, str, str, int], Checked] = {}
+_CHECKED_KEPT = 256
+
+
 def check_bytes(raw: bytes, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:
-    """Load and schema-check one YAML artifact's bytes."""
+    """Load and schema-check one YAML artifact's bytes. The same bytes under the same name are
+    checked once per process (verify reads a trace for its checks and again for its trailers)."""
+    key = (raw, shown, schema, max_bytes)
+    known = _CHECKED.get(key)
+    if known is not None:
+        return known
     try:
         doc = load(raw, shown, max_bytes)
     except YamlProblems as problems:
-        return Checked(None, problems.violations, raw)
-    return Checked(doc, check(doc, schema), raw)
+        result = Checked(None, problems.violations, raw)
+    else:
+        result = Checked(doc, check(doc, schema), raw)
+    if len(_CHECKED) >= _CHECKED_KEPT:
+        _CHECKED.clear()
+    _CHECKED[key] = result
+    return result
 
 
 def check_file(path: Path, shown: str, schema: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Checked:

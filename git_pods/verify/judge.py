@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -23,6 +24,7 @@ from git_pods.gitio.objects import Obj, read_objects
 from git_pods.gitio.runner import Git
 from git_pods.gitio.staged import IndexEntry, Staged
 from git_pods.ids import glob_match
+from git_pods.record import record
 from git_pods.verify import history, match
 from git_pods.verify.history import RECORD, Commit
 from git_pods.violation import Violation
@@ -50,24 +52,79 @@ def verify_revs(git: Git, common: Path, revs: list[str]) -> tuple[int, int, list
     handed = read_objects(git, [s for c in pod for s in handoff_specs(c.sha, handoffs[c.sha])])
     handed_files = {k: (v.data if v is not None else None) for k, v in handed.items()}
     squash = _squash_targets(git, (config for config, _found in configs.values()))
+    work = _Work(pod, entries, configs, blobs, handoffs, handed_files, squash)
     found: list[Violation] = []
     jobs = []
-    with scratch_folder(common) as scratch:
-        for n, commit in enumerate(pod):
-            problems, job = _judge(commit, entries[commit.sha], configs[commit.sha], blobs, scratch / str(n))
-            if job is not None and configs[commit.sha][0].policy.squash_merge and commit.sha in squash:
-                job = match.Job(job.commit, job.parents, job.diffs, squash=True)
-            if job is not None:
-                jobs.append(job)
-            found += [_at(v, commit.sha) for v in problems]
-            found += [
-                _at(v, commit.sha) for v in ledger_digests(commit.sha, handoffs[commit.sha], handed_files)
-            ]
+    for problems, job in _judge_all(work, common):
+        found += problems
+        if job is not None:
+            jobs.append(job)
     for sha, problems in match.check_changes(git, common, jobs).items():
         found += [_at(v, sha) for v in problems]
     order = {c.sha: i for i, c in enumerate(commits)}
     ranked = sorted(dict.fromkeys(found), key=lambda v: (order.get(v.commit or "", -1), *v.sort_key()))
     return len(commits), len(pod), ranked
+
+
+@record
+class _Work:
+    """Everything the per-commit judging reads, gathered by the batched reads beforehand."""
+
+    pod: list[Commit]
+    entries: dict[str, dict[str, IndexEntry]]
+    configs: dict[str, tuple[Config, list[Violation]]]
+    blobs: dict[str, bytes | None]
+    handoffs: dict[str, list[tuple[str, str, dict[str, str]]]]
+    handed: dict[str, bytes | None]
+    squash: set[str]
+
+
+_FORKED: _Work | None = None  # what a forked worker judges (inherited, never pickled)
+_PARALLEL_FROM = 200  # commits with pod work before the judging is spread over the CPUs
+
+
+def _judge_all(work: _Work, common: Path) -> list[tuple[list[Violation], match.Job | None]]:
+    """Each pod commit's problems and GP501 job, in order. Many commits are judged in forked
+    workers, one slice per CPU (the checks are pure Python: one process runs on one core)."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(work.pod) < _PARALLEL_FROM or workers < 2 or sys.platform != "linux":
+        return _judge_slice(work, common, range(len(work.pod)))
+    global _FORKED
+    _FORKED = work
+    try:
+        import multiprocessing
+
+        slices = [range(i, len(work.pod), workers) for i in range(workers)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_forked_slice, [(str(common), s) for s in slices])
+    finally:
+        _FORKED = None
+    out: list[tuple[list[Violation], match.Job | None]] = [([], None)] * len(work.pod)
+    for part, numbers in zip(parts, slices, strict=True):
+        for n, result in zip(numbers, part, strict=True):
+            out[n] = result
+    return out
+
+
+def _forked_slice(common: str, numbers: range) -> list[tuple[list[Violation], match.Job | None]]:
+    assert _FORKED is not None
+    return _judge_slice(_FORKED, Path(common), numbers)
+
+
+def _judge_slice(
+    work: _Work, common: Path, numbers: Iterable[int]
+) -> list[tuple[list[Violation], match.Job | None]]:
+    out = []
+    with scratch_folder(common) as scratch:
+        for n in numbers:
+            commit = work.pod[n]
+            config = work.configs[commit.sha]
+            problems, job = _judge(commit, work.entries[commit.sha], config, work.blobs, scratch / str(n))
+            if job is not None and config[0].policy.squash_merge and commit.sha in work.squash:
+                job = match.Job(job.commit, job.parents, job.diffs, squash=True)
+            problems += ledger_digests(commit.sha, work.handoffs[commit.sha], work.handed)
+            out.append(([_at(v, commit.sha) for v in problems], job))
+    return out
 
 
 @contextlib.contextmanager
