@@ -84,6 +84,26 @@ RICH = {
         "files": 2,
     },
 }
+EVENTS = [  # the other shapes of metric-event (1.1): a re-link and a bypass
+    {
+        "ts": "2026-01-05T10:00:00Z",
+        "v": 1,
+        "event": "rewritten",
+        "how": "cherry-pick",
+        "commit": "0123456789abcdef0123456789abcdef01234567",
+        "patch": PATCH_ID,
+        "by": "Ana <ana@example.com>",
+    },
+    {
+        "ts": "2026-01-05T10:00:00Z",
+        "v": 1,
+        "event": "bypass-detected",
+        "hook": "pod-bundle",
+        "how": "no-verify",
+        "patches": [PATCH_ID, "patch_20250419_000000"],
+        "by": "Ana <ana@example.com>",
+    },
+]
 WRONG: list[Any] = [
     None,
     True,
@@ -116,6 +136,7 @@ def _valid_documents() -> Iterator[tuple[str, Any]]:
     yield "handoff-log", load(HANDOFF.format(patch_id=PATCH_ID).encode(), "h").data
     yield "pods-config", load(default_config_text(), "config").data
     yield from RICH.items()
+    yield from (("metric-event", event) for event in EVENTS)
 
 
 def _variants(value: Any) -> Iterator[Any]:

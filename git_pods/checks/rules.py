@@ -606,6 +606,50 @@ _RULES = [
         "reinstall git-pods (pip install --force-reinstall git-pods)",
     ),
     _r(
+        "GP620",
+        "commit hooks bypassed",
+        "A commit that carries pod work (pod trailers, or changes under .pods/, .patches/, .logs/) was "
+        "made without the commit-time hooks: they left no mark for it (git commit --no-verify, or the "
+        "hooks are not installed), or SKIP named them. post-commit records a bypass-detected event on "
+        "the commit; git pod-pre-push and git pod-verify in CI check it anyway.",
+        "check it now: git pod-verify --range HEAD~1..HEAD; next time commit without --no-verify or SKIP",
+        "warning",
+    ),
+    _r(
+        "GP621",
+        "metric events not recorded",
+        "post-commit or post-rewrite could not write its events to the notes ref (git failed, a lock "
+        "was held, or other writers kept moving the ref). The commit or rewrite itself is done.",
+        "run the hook again (git-pods-hook post-commit is safe to repeat); git pod-doctor checks the set-up",
+        "warning",
+    ),
+    _r(
+        "GP622",
+        "notes ref broken",
+        "The notes ref that holds the metric events (refs/notes/pods unless the config's notes_ref says "
+        "otherwise) does not point at a notes commit: it names a missing object, a blob or tree, or "
+        "its file is damaged. Events cannot be added until it is repaired.",
+        "look at what it held (git reflog refs/notes/pods), then restore it with git update-ref, or "
+        "remove it with git update-ref -d refs/notes/pods",
+        "warning",
+    ),
+    _r(
+        "GP623",
+        "unreadable metric event",
+        "A line in a commit's note is not a JSON object (a hand-edited or damaged note). It is left as "
+        "it is and ignored; events are still added next to it.",
+        "edit the note (git notes --ref=pods edit COMMIT) to remove or repair the line",
+        "warning",
+    ),
+    _r(
+        "GP624",
+        "rewrite list unreadable",
+        "post-rewrite takes amend or rebase as its argument and git's `<old> <new>` lines on stdin; "
+        "what it got was something else, so the lines that could not be read were passed over.",
+        "run it as git does: printf '%s %s\\n' OLD NEW | git-pods-hook post-rewrite rebase",
+        "warning",
+    ),
+    _r(
         "GP700",
         "ledger name and task differ",
         "A task's ledger is .pods/tasks/<TASK>.yaml and holds that task's packet; the file name and "

@@ -16,15 +16,17 @@ from typing import NoReturn
 USAGE = """usage: git-pods-hook pre-commit
        git-pods-hook commit-msg MESSAGE_FILE
        git-pods-hook pre-push [REMOTE URL]   (git's ref lines on stdin)
-       git-pods-hook post-commit | post-rewrite   (declared; not implemented yet)
+       git-pods-hook post-commit
+       git-pods-hook post-rewrite amend|rebase   (git's `<old> <new>` lines on stdin)
 
-Runs the git-pods checks for one git hook (pod-bundle, pod-commit-msg) on what is staged.
-The hooks that `git pod-init` installs and the pre-commit framework call it; to check
-files by hand, use `git pod-validate`.
+Runs the git-pods checks for one git hook (pod-bundle, pod-commit-msg, pod-pre-push) on what
+is staged or pushed, or records metric events after a commit or rewrite (pod-post-commit,
+pod-post-rewrite: these only warn, and always exit 0). The hooks that `git pod-init` installs
+and the pre-commit framework call it; to check files by hand, use `git pod-validate`.
 """
 
 
-LATER = {"post-commit": "pod-post-commit", "post-rewrite": "pod-post-rewrite"}
+AFTER = {"post-commit": "the commit is made", "post-rewrite": "the rewrite is done"}  # never fail these
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -52,30 +54,37 @@ def _exit(code: int) -> NoReturn:
 
 
 def _run(args: list[str]) -> int:
+    after = AFTER.get(args[0]) if args else None
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
         sys.stderr.write("git-pods: interrupted\n")
-        return 130
+        return 0 if after else 130
     except Exception as exc:
         from git_pods.errors import GitPodsError
 
+        level = "warning" if after else "error"
         if isinstance(exc, GitPodsError):
             where = f"{exc.file}: " if exc.file else ""
-            sys.stderr.write(f"git-pods-hook: error: {where}{exc.message}\n")
+            sys.stderr.write(f"git-pods-hook: {level}: {where}{exc.message}\n")
             if exc.hint:
                 sys.stderr.write(f"    fix: {exc.hint}\n")
-            return int(exc.exit_code)
+            return 0 if after else int(exc.exit_code)
         from git_pods import __version__
         from git_pods.crash import write_crash_log
 
         log = write_crash_log("git-pods-hook", args)
         sys.stderr.write(
-            f"git-pods-hook: internal error (a bug in git-pods {__version__}): {type(exc).__name__}: {exc}\n"
+            f"git-pods-hook: {level}: internal error (a bug in git-pods {__version__}): "
+            f"{type(exc).__name__}: {exc}\n"
             + (f"    crash log: {log}\n" if log else "")
-            + "    to commit anyway: SKIP=pod-bundle,pod-commit-msg git commit ... (recorded)\n"
+            + (
+                f"    {after}; its metric events may be missing\n"
+                if after
+                else "    to commit anyway: SKIP=pod-bundle,pod-commit-msg git commit ... (recorded)\n"
+            )
         )
-        return 5
+        return 0 if after else 5
 
 
 def _dispatch(args: list[str]) -> int:
@@ -106,9 +115,16 @@ def _dispatch(args: list[str]) -> int:
 
         remote = args[1] if len(args) > 1 else "the remote"
         return verify.pre_push(cwd, remote, sys.stdin.read().splitlines(), sys.stderr)
-    if args[:1] and args[0] in LATER:
-        sys.stderr.write(f"git-pods: {LATER[args[0]]} checks nothing yet in this release\n")
-        return 0
+    if args == ["post-commit"]:
+        from git_pods.commands import history
+
+        return history.post_commit(cwd, sys.stderr, os.environ)
+    if args[:1] == ["post-rewrite"]:
+        from git_pods.commands import history
+
+        how = args[1] if len(args) == 2 else " ".join(args[1:])
+        lines = sys.stdin.buffer.read().decode("ascii", "replace").splitlines()
+        return history.post_rewrite(cwd, how, lines, sys.stderr, os.environ)
     sys.stderr.write(USAGE)
     return 2
 

@@ -23,7 +23,16 @@ from git_pods.errors import UsageError
 from git_pods.fsio import remove_tree
 from git_pods.gitio.prefetch import RECORD_PATHSPECS, Prefetch
 from git_pods.gitio.runner import Git
-from git_pods.gitio.staged import IndexEntry, Staged, TooLarge, add_mark, read_blobs, read_staged, write_tree
+from git_pods.gitio.staged import (
+    IndexEntry,
+    Staged,
+    TooLarge,
+    add_mark,
+    message_key,
+    read_blobs,
+    read_staged,
+    write_tree,
+)
 from git_pods.ids import glob_match, is_patch_id
 from git_pods.violation import Violation, worst_exit
 
@@ -77,7 +86,12 @@ def commit_msg(
 
     staged = read_staged(cwd, (PATCHES_DIR, LOGS_DIR), entries=False, early=early)
     if skipped("pod-commit-msg", env):
-        return _skip("pod-commit-msg", cwd, staged.git_common, err, None)
+        key = (
+            message_key(write_tree(cwd), parse(_trailers_text(cwd, message_file)))
+            if message_file.is_file()
+            else None
+        )
+        return _skip("pod-commit-msg", cwd, staged.git_common, err, key)
     trailers = parse(_trailers_text(cwd, message_file))
     ids = archived_ids(staged)
     if not ids and not any(trailers.get(key) for key in POD_WORK_KEYS):
@@ -99,7 +113,16 @@ def commit_msg(
     expected, problems = expected_of(mine, lambda path: blobs.get(f":{path}"), config.yaml_max_bytes)
     found += problems
     found += compare(expected, trailers, in_tree, _shown(cwd, message_file))
-    return _report("pod-commit-msg", found, err, _enforced(config, cwd))
+    enforce = _enforced(config, cwd)
+    code = _report("pod-commit-msg", found, err, enforce)
+    if code == 0:  # post-commit tells a checked message by this mark
+        add_mark(
+            staged.git_common,
+            message_key(write_tree(cwd), trailers),
+            "pod-commit-msg",
+            "ok" if enforce else "warn-only",
+        )
+    return code
 
 
 def _batch(early: Prefetch | None) -> subprocess.Popen[bytes] | None:
@@ -192,9 +215,10 @@ def _shown(cwd: Path, path: Path) -> str:
         return str(path)
 
 
-def _skip(hook_id: str, cwd: Path, git_common: Path, err: TextIO, tree: str | None) -> int:
-    if tree is not None:
-        add_mark(git_common, tree, hook_id, "skipped")
+def _skip(hook_id: str, cwd: Path, git_common: Path, err: TextIO, key: str | None) -> int:
+    """Say so, and mark the tree (pod-bundle) or the tree and message (pod-commit-msg) as skipped."""
+    if key is not None:
+        add_mark(git_common, key, hook_id, "skipped")
     err.write(
         f"git-pods: {hook_id} skipped (SKIP={hook_id}); the skip is recorded, "
         "and git pod-verify checks this commit in CI\n"

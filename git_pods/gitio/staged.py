@@ -193,7 +193,7 @@ def add_mark(git_common: Path, tree: str, hook_id: str, status: str) -> Path:
 
 
 def marks_for(git_common: Path, tree: str) -> list[tuple[str, str]]:
-    """The (hook id, status) pairs recorded for a tree, oldest first."""
+    """The (hook id, status) pairs recorded for a tree (or a `message_key`), oldest first."""
     path = git_common / MARKS_FILE
     try:
         raw = path.read_bytes()
@@ -205,3 +205,29 @@ def marks_for(git_common: Path, tree: str) -> list[tuple[str, str]]:
         if len(parts) == 4 and parts[0] == tree:
             out.append((parts[1], parts[2]))
     return out
+
+
+MESSAGE_KEYS = ("pod", "task", "patch-id", "pod-bundle")  # the trailers a commit-msg mark is keyed by
+
+
+def pod_trailers(text: str) -> dict[str, list[str]]:
+    """Trailer lines (`git interpret-trailers --parse`, `%(trailers:only,unfold)`) as lower-cased
+    key -> values, in order (what checks.trailers.parse gives, without its imports)."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out.setdefault(key.strip().lower(), []).append(value.strip())
+    return out
+
+
+def message_key(tree: str, trailers: Mapping[str, Sequence[str]]) -> str:
+    """The key of the commit-msg hook's mark: `<tree>:<digest of the message's pod trailers>`.
+
+    The tree alone cannot tell a checked message from another one on the same tree (a reworded
+    or `--allow-empty` commit); the commit's own trailers, read back by post-commit, give the
+    same digest as the message file the hook checked. Sorted, so order does not matter."""
+    import hashlib
+
+    canon = "".join(f"{key}: {value}\n" for key in MESSAGE_KEYS for value in sorted(trailers.get(key, ())))
+    return f"{tree}:{hashlib.sha256(canon.encode('utf-8', 'surrogateescape')).hexdigest()[:20]}"
