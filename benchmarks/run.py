@@ -9,6 +9,9 @@ Cases (each one a fresh process, wall clock with time.perf_counter around subpro
 - pre-commit hook, one bundle staged: the same, with one valid queued bundle staged too; target <= 6x;
 - commit-msg hook, no archive: `.git/hooks/commit-msg .git/COMMIT_EDITMSG` in the first repository,
   with a message that carries no trailer (the hook's shell path); DESIGN §8 sets no target;
+- post-commit hook, ordinary commit: `.git/hooks/post-commit` in an adopted repository whose HEAD
+  is an ordinary commit (src/app.py added; no pod paths, no pod trailers): the hook's shell
+  pre-filter must answer without starting Python; held to the same <= 1x as the pre-commit hook;
 - validate one bundle: `git-pod-validate .patches/queue/<ID>` in a repository holding one valid bundle;
 - validate 1,000 bundles: `git-pod-validate` (no argument: the whole record) in a repository
   holding 1,000 valid queued bundles.
@@ -63,10 +66,12 @@ MIN_BIG_ROUNDS = 3
 NO_POD = "pre-commit hook, no pod files staged"
 ONE_STAGED = "pre-commit hook, one bundle staged"
 COMMIT_MSG = "commit-msg hook, no archive"
+POST_COMMIT = "post-commit hook, ordinary commit"
 ONE = "validate one bundle"
 BIG = "validate 1,000 bundles"
 PRE_COMMIT_HOOK = ".git/hooks/pre-commit"  # as git names it to the hook: relative to the work tree's top
 COMMIT_MSG_HOOK = ".git/hooks/commit-msg"
+POST_COMMIT_HOOK = ".git/hooks/post-commit"
 MESSAGE_FILE = ".git/COMMIT_EDITMSG"
 # What git 2.39 adds to a hook's environment for a plain `git commit` at the work tree's top.
 HOOK_ENV = {"GIT_INDEX_FILE": ".git/index", "GIT_PREFIX": ""}
@@ -202,17 +207,19 @@ def claim_pod_work(repo: Path, env: dict[str, str]) -> None:
 
 
 def hook_case(
-    name: str, argv: list[str], repo: Path, rounds: int, breaks: Breaker, target: float | None
+    name: str, argv: list[str], repo: Path, rounds: int, breaks: Breaker | None, target: float | None
 ) -> Case:
     """An installed hook run as git runs it: from the work tree's top, with git's hook variables."""
     return Case(name, argv, repo, rounds, breaks, target=target, env=HOOK_ENV)
 
 
 def build_cases(tmp: Path, rounds: int, env: dict[str, str], validate: str, init: str) -> list[Case]:
-    plain, bundled, single, record = (
-        tmp / n for n in ("hooked", "hooked-bundle", "one-bundle", "many-bundles")
+    plain, bundled, committed, single, record = (
+        tmp / n for n in ("hooked", "hooked-bundle", "hooked-committed", "one-bundle", "many-bundles")
     )
     make_hooked_repo(plain, 0, env, init)
+    make_hooked_repo(committed, 0, env, init)
+    setup(["git", "commit", "-q", "--no-verify", "-m", "Add the app"], committed, env)
     staged = make_hooked_repo(bundled, 1, env, init)[0]
     one = make_repo(single, 1, env)[0]
     many = make_repo(record, BIG_COUNT, env)[-1]
@@ -221,6 +228,7 @@ def build_cases(tmp: Path, rounds: int, env: dict[str, str], validate: str, init
         hook_case(NO_POD, [PRE_COMMIT_HOOK], plain, rounds, stage_broken, 1.0),
         hook_case(ONE_STAGED, [PRE_COMMIT_HOOK], bundled, rounds, partial(break_staged, staged), 6.0),
         hook_case(COMMIT_MSG, [COMMIT_MSG_HOOK, MESSAGE_FILE], plain, rounds, claim_pod_work, None),
+        hook_case(POST_COMMIT, [POST_COMMIT_HOOK], committed, rounds, None, 1.0),  # it never fails
         Case(ONE, [validate, f".patches/queue/{one}"], single, rounds, partial(break_queued, one)),
         Case(BIG, [validate], record, rounds, partial(break_queued, many), BIG_BUDGET_S),
     ]

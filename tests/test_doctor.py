@@ -12,6 +12,7 @@ import pytest
 from helpers import Result, cli, git
 
 NOTES_FETCH = "+refs/notes/pods*:refs/notes/remotes/origin/pods*"
+HOOKS = ("pre-commit", "commit-msg", "pre-push", "post-commit", "post-rewrite")
 VIOLATION_KEYS = {"rule", "severity", "message", "hint", "file", "line", "path", "commit"}
 
 
@@ -40,7 +41,7 @@ def test_healthy_after_init(repo: Path, tmp_path: Path) -> None:
     assert result.out.endswith("\nno problems found\n")
     checks = [line for line in result.out.splitlines() if line and line != "no problems found"]
     assert {line.split()[0] for line in checks} == {"ok"}
-    for area in ("git:", "config:", "schemas:", "pre-commit hook:", "commit-msg hook:", "notes:"):
+    for area in ("git:", "config:", "schemas:", *(f"{name} hook:" for name in HOOKS), "notes:"):
         assert any(line.split(None, 1)[1].startswith(area) for line in checks), area
     assert "fetch from 1 remote(s)" in result.out
 
@@ -63,23 +64,52 @@ def test_before_init_hooks_and_notes_are_missing(repo: Path) -> None:
     result = cli(repo, "doctor")
     assert result.code == 1
     hooks = repo / ".git/hooks"
-    assert f"{hooks / 'pre-commit'}: GP603 no pre-commit hook in {hooks}" in result.out
-    assert f"{hooks / 'commit-msg'}: GP603 no commit-msg hook in {hooks}" in result.out
+    for name in HOOKS:
+        assert f"{hooks / name}: GP603 no {name} hook in {hooks}" in result.out
     config = repo / ".git/config"
-    assert f"{config}: GP608 notes.rewriteRef lacks refs/notes/pods*" in result.out
+    assert (
+        f"{config}: GP608 notes.rewriteRef lacks refs/notes/pods*: amend and rebase leave the notes "
+        "on the old commits" in result.out
+    )
     assert f"{config}: GP608 notes.pods.mergeStrategy lacks cat_sort_uniq" in result.out
     assert "    fix: git pod-init" in result.out
-    assert result.out.endswith("\n4 problems found\n")
+    assert result.out.endswith("\n7 problems found\n")
 
     _, document = doctor(repo)
     assert found(document) == sorted(
         [
-            ("GP603", "error", str(hooks / "pre-commit")),
-            ("GP603", "error", str(hooks / "commit-msg")),
+            *(("GP603", "error", str(hooks / name)) for name in HOOKS),
             ("GP608", "error", str(config)),
             ("GP608", "error", str(config)),
         ]
     )
+
+
+def test_a_missing_rewrite_ref_is_reported_on_its_own(repo: Path, tmp_path: Path) -> None:
+    initialised(repo, ("remote", "add", "origin", str(tmp_path / "origin.git")))
+    git(repo, "config", "--unset", "notes.rewriteRef")
+    result, document = doctor(repo)
+    assert result.code == 1
+    assert found(document) == [("GP608", "error", str(repo / ".git/config"))]
+    assert document["violations"][0]["message"].startswith("notes.rewriteRef lacks refs/notes/pods*")
+    assert cli(repo, "init").code == 0
+    assert cli(repo, "doctor").code == 0
+
+
+@pytest.mark.parametrize("name", ["pre-push", "post-commit", "post-rewrite"])
+def test_each_new_hook_is_checked_like_the_first_two(repo: Path, name: str) -> None:
+    hook = initialised(repo) / name
+    hook.chmod(0o644)
+    _, document = doctor(repo)
+    assert found(document) == [("GP604", "error", str(hook))]
+    hook.chmod(0o755)
+    with open(hook, "a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    _, document = doctor(repo)
+    assert found(document) == [("GP606", "warning", str(hook))]
+    hook.unlink()
+    _, document = doctor(repo)
+    assert found(document) == [("GP603", "error", str(hook))]
 
 
 def test_another_tools_hook_is_not_ours(repo: Path) -> None:
@@ -101,10 +131,7 @@ def test_hooks_path_set_after_init_leaves_the_hooks_behind(repo: Path) -> None:
     result, document = doctor(repo)
     assert result.code == 1
     husky = repo / ".husky/_"
-    assert found(document) == [
-        ("GP603", "error", str(husky / "commit-msg")),
-        ("GP603", "error", str(husky / "pre-commit")),
-    ]
+    assert found(document) == sorted(("GP603", "error", str(husky / name)) for name in HOOKS)
 
 
 def test_hook_not_executable(repo: Path) -> None:
@@ -167,6 +194,16 @@ def test_chained_hook_deleted(repo: Path) -> None:
     assert f"{chained}: GP607 the chained hook {chained} is missing or not executable" in result.out
     _, document = doctor(repo)
     assert found(document) == [("GP607", "error", str(chained))]
+
+
+def test_chained_post_commit_hook_deleted_says_it_only_stops_running(repo: Path) -> None:
+    chained = chain_a_hook(repo, "post-commit")
+    chained.unlink()
+    _, document = doctor(repo)
+    assert found(document) == [("GP607", "error", str(chained))]
+    assert document["violations"][0]["message"].endswith(
+        "it does not run (git-pods only warns after the fact)"
+    )
 
 
 def test_chained_hook_not_executable(repo: Path) -> None:
@@ -286,4 +323,7 @@ def test_a_framework_repository_without_the_git_pods_hooks(repo: Path) -> None:
     result = cli(repo, "doctor")
     assert result.code == 1
     assert ".pre-commit-config.yaml: GP611" in result.out
-    assert "pod-bundle, pod-commit-msg" in result.out
+    assert "lacks pod-bundle, pod-commit-msg, pod-post-commit, pod-pre-push" in result.out
+    hooks = repo / ".git/hooks"
+    assert f"{hooks / 'post-rewrite'}: GP603 no post-rewrite hook" in result.out  # native there too
+    assert f"{hooks / 'pre-commit'}: GP603" not in result.out  # the framework's business

@@ -25,7 +25,8 @@ HANDOFFS = {  # DESIGN §2: the default config's handoff graph
 }
 PROMPTS = tuple(f"prompts/{pod.replace('-', '_')}.txt" for pod in PODS)
 SCAFFOLD = (".pods/config.yaml", *PROMPTS, ".patches/queue/.gitkeep", ".gitattributes")
-HOOKS = ("pre-commit", "commit-msg")
+HOOKS = ("pre-commit", "commit-msg", "pre-push", "post-commit", "post-rewrite")
+HOOK_IDS = ("pod-bundle", "pod-commit-msg", "pod-pre-push", "pod-post-commit", "pod-post-rewrite")
 NOTES_FETCH = "+refs/notes/pods*:refs/notes/remotes/origin/pods*"
 CHANGED = {"created", "updated", "installed", "chained", "set", "added", "removed", "restored"}
 # The interpreter the installed executables run on, which the hooks must name (not python3 on PATH).
@@ -364,6 +365,29 @@ def test_two_different_foreign_hooks_are_refused_and_both_kept(repo: Path) -> No
     assert (hooks / "pre-commit.pre-git-pods").read_bytes() == b"#!/bin/sh\necho two\n"
 
 
+def test_every_hook_chains_what_was_there_and_uninstall_puts_each_back(repo: Path, tmp_path: Path) -> None:
+    hooks = repo / ".git/hooks"
+    originals = {name: write_hook(hooks, name, f"echo {name} >> '{tmp_path / 'ran.log'}'") for name in HOOKS}
+    result, document = init_json(repo)
+    assert result.code == 0, result.text
+    statuses = {s["target"]: s["status"] for s in document["steps"] if s["what"].endswith(")")}
+    assert statuses == {str(hooks / name): "chained" for name in HOOKS}
+    for name in HOOKS:
+        assert (hooks / f"{name}.pre-git-pods").read_bytes() == originals[name]
+        assert "GIT_PODS_CHAINED=1" in (hooks / name).read_text(encoding="utf-8").splitlines()
+    again, second = init_json(repo)
+    assert again.code == 0 and second["changed"] is False
+
+    undone, third = init_json(repo, "--uninstall")
+    assert undone.code == 0
+    assert {s["target"]: s["status"] for s in third["steps"] if s["what"].endswith(")")} == {
+        str(hooks / name): "restored" for name in HOOKS
+    }
+    for name in HOOKS:
+        assert (hooks / name).read_bytes() == originals[name]
+        assert not (hooks / f"{name}.pre-git-pods").exists()
+
+
 # --- idempotence ----------------------------------------------------------------------------------
 
 
@@ -420,7 +444,8 @@ def test_json_reports_what_a_first_run_did(repo: Path) -> None:
     for relative in SCAFFOLD:
         assert statuses[("file", relative)] == "created"
     assert statuses[("git config", "notes.rewriteRef=refs/notes/pods*")] == "set"
-    assert statuses[("pre-commit hook (pod-bundle)", str(repo / ".git/hooks/pre-commit"))] == "installed"
+    for name, hook_id in zip(HOOKS, HOOK_IDS, strict=True):
+        assert statuses[(f"{name} hook ({hook_id})", str(repo / ".git/hooks" / name))] == "installed"
 
 
 # --- existing files -------------------------------------------------------------------------------
@@ -483,9 +508,10 @@ def test_uninstall_restores_what_was_there(repo: Path, tmp_path: Path) -> None:
     assert (hooks / "pre-commit").read_bytes() == original
     assert (hooks / "pre-commit").stat().st_mode & stat.S_IXUSR
     assert not (hooks / "pre-commit.pre-git-pods").exists()
-    assert not (hooks / "commit-msg").exists()
+    for name in HOOKS[1:]:
+        assert not (hooks / name).exists()
+        assert line_with(result.out, "removed", str(hooks / name))
     assert line_with(result.out, "restored", str(hooks / "pre-commit"))
-    assert line_with(result.out, "removed", str(hooks / "commit-msg"))
 
     assert config_values(repo, "notes.rewriteRef") == []
     assert config_values(repo, "notes.pods.mergeStrategy") == ["union"]
@@ -555,12 +581,21 @@ def test_a_bare_repository_exits_3_and_gets_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--ci", "github"], "not implemented"),
-        (["--codeowners"], "not implemented"),
+        (["--ci", "bitbucket"], "--ci bitbucket: no such forge"),
+        (["--ci", "github", "--uninstall"], "--ci does not go with --uninstall"),
+        (["--codeowners"], "--codeowners is not implemented yet"),
+        (["--ci", "github", "--codeowners"], "--codeowners is not implemented yet"),
         (["--uninstall", "--hooks-repo", "x"], "--hooks-repo and --hooks-rev do not go with --uninstall"),
         (["--bogus"], "No such option: --bogus"),
     ],
-    ids=["ci", "codeowners", "uninstall-with-hooks-repo", "unknown-option"],
+    ids=[
+        "unknown-forge",
+        "ci-with-uninstall",
+        "codeowners",
+        "ci-with-codeowners",
+        "uninstall-with-hooks-repo",
+        "unknown-option",
+    ],
 )
 def test_usage_errors_exit_2_and_change_nothing(repo: Path, args: list[str], message: str) -> None:
     before = (repo / ".git/config").read_bytes()

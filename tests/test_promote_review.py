@@ -238,7 +238,7 @@ def test_a_diff_into_core_hookspath_in_the_work_tree_is_refused(hooks_template: 
     assert (root / "tools/hooks/pre-commit").is_file()  # git pod-init installed its hooks there
     assert "tools/hooks/pre-commit" in git(root, "ls-files", "tools/hooks")
     _good(root)
-    raw = _real(root, _writes("tools/hooks/post-commit", "#!/bin/sh\ntouch PWNED\n", 0o755))
+    raw = _real(root, _writes("tools/hooks/post-merge", "#!/bin/sh\ntouch PWNED\n", 0o755))
     assert b"new file mode 100755" in raw
     bundle(root, BAD, raw)
     before = git(root, "rev-parse", "HEAD").strip()
@@ -250,9 +250,9 @@ def test_a_diff_into_core_hookspath_in_the_work_tree_is_refused(hooks_template: 
     assert f".patches/rejected/{BAD}/patch.diff:1: GP303 " in result.out
     assert f"promoted {GOOD} -> pods/F2.1" in result.out
     assert _reason(root, BAD)["rule"] == "GP303"
-    assert "tools/hooks/post-commit" not in _history_paths(root)
+    assert "tools/hooks/post-merge" not in _history_paths(root)
     assert "src/good.py" in _history_paths(root)
-    assert not (root / "tools/hooks/post-commit").exists()
+    assert not (root / "tools/hooks/post-merge").exists()
     assert git(root, "rev-parse", "HEAD").strip() == before
 
 

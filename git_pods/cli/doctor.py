@@ -15,9 +15,11 @@ app = _shell.new_app()
 
 HELP = """Check that this clone is set up the way git-pods needs.
 
-Checks the git version, the config and the schemas, the hooks (present, git-pods' own or
-chained, executable, naming an interpreter that still has git-pods), the pre-commit framework's
-setup where the repository uses it, and the notes settings. Each problem comes with the command
+Checks the git version, the config and the schemas, the five hooks (pre-commit, commit-msg,
+pre-push, post-commit, post-rewrite: present, git-pods' own or chained, executable, naming an
+interpreter that still has git-pods), the pre-commit framework's setup where the repository uses
+it (with post-rewrite still native there), and the notes settings (notes.rewriteRef, the merge
+strategy, a fetch refspec per remote). Each problem comes with the command
 that fixes it (usually `git pod-init`); exit 1 when there is one."""
 
 EXAMPLES = """Examples:

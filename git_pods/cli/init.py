@@ -18,10 +18,18 @@ HELP = """Adopt git-pods in this repository: config, prompts, queue, notes confi
 Writes what is missing: .pods/config.yaml (the five default pods, their handoff graph and path
 policy), prompts/<pod>.txt (each pod's working procedure), .patches/queue/ and the .gitattributes
 lines; sets notes.rewriteRef, the notes merge strategy and a notes fetch refspec per remote in
-this repository's config (never the global one); installs the pre-commit and commit-msg hooks
-into the effective hooks folder (core.hooksPath too), keeping any hook already there and running
-it first. In a repository that uses the pre-commit framework (.pre-commit-config.yaml), it adds
-the git-pods hooks to that file and installs them through `pre-commit install` instead.
+this repository's config (never the global one); installs the pre-commit, commit-msg, pre-push,
+post-commit and post-rewrite hooks into the effective hooks folder (core.hooksPath too), keeping
+any hook already there and running it first. In a repository that uses the pre-commit framework
+(.pre-commit-config.yaml), it adds the git-pods hooks to that file and installs them through
+`pre-commit install` instead; post-rewrite stays a native hook there (the framework gives it
+none of git's input), and the framework's pre-push checks only the first pushed ref.
+
+--ci github writes .github/workflows/git-pods.yml; --ci gitlab writes .gitlab/git-pods.yml and
+creates .gitlab-ci.yml to include it, or says which line to add to an existing one. Both run the
+pre-commit hooks (where the repository uses the framework) and git pod-verify over what each
+push or pull/merge request brings. A CI file someone edited, or did not get from git-pods, is
+left alone; an unedited one from an earlier release is replaced.
 
 Running it again changes nothing and says so; --uninstall restores what was there (files it
 created are removed only when unchanged and never committed)."""
@@ -30,6 +38,7 @@ EXAMPLES = """Examples:
 
 \b
   git pod-init                  # adopt, or repair after husky/lefthook replaced the hooks
+  git pod-init --ci github      # also write the GitHub Actions workflow (--ci gitlab: GitLab CI)
   git pod-init --json           # what was done, as data
   git pod-init --uninstall      # remove the hooks and settings, restore chained hooks
   git pod-init --hooks-repo https://git.example.com/mirror/git-pods --hooks-rev v0.2.0"""
@@ -65,7 +74,8 @@ def init(
         typer.Option(
             "--ci",
             metavar="FORGE",
-            help="Also write a CI workflow (github or gitlab). Not implemented yet.",
+            help="Also write a CI definition running git pod-verify: github (.github/workflows/"
+            "git-pods.yml) or gitlab (.gitlab/git-pods.yml, included from .gitlab-ci.yml).",
             show_default=False,
         ),
     ] = None,

@@ -48,8 +48,9 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
     folder = hooks_folder(git)
     if framework.uses_framework(root) and not hooks_path_set(git):
         _framework_hooks(root, folder, report)
+        _native_hooks(folder, report, framework.NATIVE_BESIDE)  # the framework cannot run these
     else:
-        _native_hooks(folder, report)
+        _native_hooks(folder, report, tuple(native.HOOKS))
     _notes(git, config, report, str((git_dir(root) or root / ".git") / "config"))
     code = worst_exit(report.problems)
     _print(report, out, json_mode, code)
@@ -87,9 +88,10 @@ def _schemas(report: Report) -> None:
     report.ok("schemas", f"{len(SCHEMA_NAMES)} schemas load and are valid")
 
 
-def _native_hooks(folder: Path, report: Report) -> None:
+def _native_hooks(folder: Path, report: Report, names: tuple[str, ...]) -> None:
     pythons: dict[str, str | None] = {}
-    for name, hook_id in native.HOOKS.items():
+    for name in names:
+        hook_id = native.HOOKS[name]
         area = f"{name} hook"
         found = native.inspect(folder, name)
         shown = str(found.path)
@@ -124,10 +126,17 @@ def _native_hooks(folder: Path, report: Report) -> None:
         chained = "GIT_PODS_CHAINED=1" in found.text
         if chained and (found.chained is None or not native.executable(found.chained)):
             backup = folder / f"{name}{native.CHAINED_SUFFIX}"
+            effect = (
+                "it does not run (git-pods only warns after the fact)"
+                if name in native.AFTER_THE_FACT
+                else f"the {name} hook fails until it is back"
+            )
             report.bad(
                 area,
                 violation(
-                    "GP607", f"the chained hook {backup} is missing or not executable", file=str(backup)
+                    "GP607",
+                    f"the chained hook {backup} is missing or not executable: {effect}",
+                    file=str(backup),
                 ),
             )
         if found.text != native.render(name, python, chained):
@@ -187,7 +196,8 @@ def _notes(git: Git, config: Config, report: Report, config_file: str) -> None:
     remotes = notes.remotes(git)
     missing = [s for s in notes.wanted(config.notes_ref, remotes) if s.value not in notes.values(git, s.key)]
     for setting in missing:
-        report.bad("notes", violation("GP608", f"{setting.key} lacks {setting.value}", file=config_file))
+        message = f"{setting.key} lacks {setting.value}: {_without(setting.key)}"
+        report.bad("notes", violation("GP608", message, file=config_file))
     for remote in remotes:
         for refspec in notes.values(git, f"remote.{remote}.push"):
             if "refs/notes/" in refspec:
@@ -205,6 +215,15 @@ def _notes(git: Git, config: Config, report: Report, config_file: str) -> None:
             "notes",
             f"{config.notes_ref}: rewriteRef, cat_sort_uniq merges, fetch from {len(remotes)} remote(s)",
         )
+
+
+def _without(key: str) -> str:
+    """What goes wrong without the setting."""
+    if key == "notes.rewriteRef":
+        return "amend and rebase leave the notes on the old commits"
+    if key.startswith("notes."):
+        return "notes written in two clones conflict when merged"
+    return "a plain git fetch does not bring the remote's notes"
 
 
 def _print(report: Report, out: TextIO, json_mode: bool, code: int) -> None:

@@ -11,7 +11,7 @@ from git_pods.commands.output import write_json
 from git_pods.config import load_config
 from git_pods.errors import ExitCode, NotImplementedYet, RepoStateError, UsageError
 from git_pods.gitio.runner import Git, git_dir, require_root
-from git_pods.install import framework, native, notes, scaffold, state
+from git_pods.install import ci, framework, native, notes, scaffold, state
 from git_pods.install.steps import Step
 from git_pods.record import record
 
@@ -29,13 +29,23 @@ class InitOptions:
 
 
 def run(options: InitOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
-    if options.ci is not None or options.codeowners:
+    if options.codeowners:
         raise NotImplementedYet(
-            "--ci and --codeowners are not implemented yet in this release",
-            hint="they arrive with the remotes release; run git pod-init without them",
+            "--codeowners is not implemented yet in this release",
+            hint="it arrives with the remotes release; run git pod-init without it",
+        )
+    if options.ci is not None and options.ci not in ci.FORGES:
+        raise UsageError(
+            f"--ci {options.ci}: no such forge",
+            hint=f"use one of: {', '.join(ci.FORGES)} (git pod-init --ci github)",
         )
     if (options.hooks_repo or options.hooks_rev) and options.uninstall:
         raise UsageError("--hooks-repo and --hooks-rev do not go with --uninstall")
+    if options.ci is not None and options.uninstall:
+        raise UsageError(
+            "--ci does not go with --uninstall",
+            hint="git pod-init --uninstall alone removes the CI files it wrote, unless changed or committed",
+        )
     root = require_root(cwd)
     common = git_dir(root)
     if common is None:  # pragma: no cover - require_root found a work tree
@@ -61,6 +71,10 @@ def _install(root: Path, common: Path, git: Git, options: InitOptions) -> list[S
     record = state.load(common)
     config, _problems = load_config(root)
     steps, written = scaffold.write_files(root, config)
+    if options.ci is not None:
+        ci_steps, ci_written = ci.write(root, options.ci)
+        steps += ci_steps
+        written.update(ci_written)
     record.setdefault("files", {}).update(written)
     attributes, added = scaffold.add_attributes(root)
     steps.append(attributes)
@@ -82,7 +96,7 @@ def _install(root: Path, common: Path, git: Git, options: InitOptions) -> list[S
     record["hooks_dir"] = str(folder)
     python = options.python or sys.executable
     if framework.uses_framework(root) and not hooks_path_set(git):
-        steps += _install_framework(root, folder, options, record)
+        steps += _install_framework(root, folder, options, record, python)
     else:
         if framework.uses_framework(root):
             steps.append(
@@ -125,26 +139,36 @@ def _hooks_folder_notes(root: Path, common: Path, folder: Path) -> list[Step]:
     return []
 
 
-def _install_framework(root: Path, folder: Path, options: InitOptions, record: dict[str, Any]) -> list[Step]:
+def _install_framework(
+    root: Path, folder: Path, options: InitOptions, record: dict[str, Any], python: str
+) -> list[Step]:
+    """The framework runs the hooks it can run completely (pre-commit, commit-msg, post-commit)
+    and pre-push, whose git-pods hook then sees only the first pushed ref (the framework reads
+    git's ref lines and passes one range on); post-rewrite stays native, because the framework
+    gives that hook none of git's <old> <new> lines. A framework script already installed for
+    post-rewrite is chained by the native hook."""
     path = root / framework.CONFIG_FILE
     before = path.read_text(encoding="utf-8")
     url = options.hooks_repo or framework.HOOKS_REPO
     rev = options.hooks_rev or framework.default_rev()
     steps: list[Step] = []
     try:
-        if set(framework.HOOK_TYPES) <= framework.hook_ids(before):
+        listed = framework.hook_ids(before)
+        missing = [hook_id for hook_id in framework.HOOK_TYPES if hook_id not in listed]
+        if not missing:
             steps.append(
                 Step("framework config", framework.CONFIG_FILE, "unchanged", "lists the git-pods hooks")
             )
         else:
             after = framework.with_hooks(before, url, rev)
             framework.write_text(path, after)
-            record["framework"] = {"before": before, "after": after}
-            steps.append(
-                Step(
-                    "framework config", framework.CONFIG_FILE, "updated", f"git-pods hooks from {url} @ {rev}"
-                )
-            )
+            earlier = record.get("framework") or {}
+            # An earlier init's edit, extended now: --uninstall goes back to before the first one.
+            first = earlier.get("before") if earlier.get("after") == before else before
+            record["framework"] = {"before": first, "after": after}
+            added = len(missing) == len(framework.HOOK_TYPES)
+            detail = f"git-pods hooks from {url} @ {rev}" if added else f"added {', '.join(missing)}"
+            steps.append(Step("framework config", framework.CONFIG_FILE, "updated", detail))
     except framework.EditRefused as exc:  # nothing changed: the native hooks stay as they are
         return [
             Step(
@@ -154,6 +178,9 @@ def _install_framework(root: Path, folder: Path, options: InitOptions, record: d
                 f"{exc}; add by hand:\n{framework.manual(url, rev)}",
             )
         ]
+    legacy = (native.drop_legacy(folder, name) for name in native.HOOKS)
+    steps += [step for step in legacy if step is not None]
+    steps += [native.install(folder, name, python) for name in framework.NATIVE_BESIDE]
     if framework.executable() is None:
         steps.append(
             Step(
@@ -165,7 +192,8 @@ def _install_framework(root: Path, folder: Path, options: InitOptions, record: d
             )
         )
         return steps
-    steps += [s for s in (native.uninstall(folder, name) for name in native.HOOKS) if s.changed]  # theirs now
+    theirs = [name for name in native.HOOKS if name in framework.HOOK_TYPES.values()]
+    steps += [s for s in (native.uninstall(folder, name) for name in theirs) if s.changed]  # theirs now
     installed, types = framework.install_types(root, folder)
     steps += installed
     record["framework_types"] = sorted({*record.get("framework_types", []), *types})

@@ -22,8 +22,17 @@ from git_pods.install.steps import Step
 
 CONFIG_FILE = ".pre-commit-config.yaml"
 HOOKS_REPO = "https://github.com/git-pods/git-pods"
-HOOK_TYPES = {"pod-bundle": "pre-commit", "pod-commit-msg": "commit-msg"}
-COMMENT = "# git-pods: bundles and trailers checked at commit (git pod-init --uninstall removes this)"
+# The git-pods hooks the framework runs, with their hook types. post-rewrite is not among them:
+# the framework gives that hook no stdin (git's <old> <new> lines), so git pod-init installs it
+# natively beside the framework's scripts (NATIVE_BESIDE).
+HOOK_TYPES = {
+    "pod-bundle": "pre-commit",
+    "pod-commit-msg": "commit-msg",
+    "pod-pre-push": "pre-push",
+    "pod-post-commit": "post-commit",
+}
+NATIVE_BESIDE = ("post-rewrite",)
+COMMENT = "# git-pods: bundles, trailers and pushes checked (git pod-init --uninstall removes this)"
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -88,8 +97,11 @@ def hook_ids(text: str) -> set[str]:
 
 
 def with_hooks(text: str, url: str, rev: str) -> str:
-    """The config text with the git-pods repo appended to `repos:` and the hook types added to
-    `default_install_hook_types`, so a teammate's plain `pre-commit install` sets up all of them."""
+    """The config text with the git-pods hooks it lacks and their hook types in
+    `default_install_hook_types`, so a teammate's plain `pre-commit install` sets up all of them.
+
+    A config that already lists some git-pods hooks (an earlier release's) gains the others in
+    that repo's `hooks:` list, at its rev; otherwise the git-pods repo is appended to `repos:`."""
     root = _compose(text)
     repos = _value(root, "repos")
     if not isinstance(repos, yaml.SequenceNode):
@@ -97,7 +109,16 @@ def with_hooks(text: str, url: str, rev: str) -> str:
     if repos.flow_style and repos.value:
         raise EditRefused(f"{CONFIG_FILE} writes repos: as a [flow] list")
     eol = "\r\n" if "\r\n" in text else "\n"  # the file's own line endings
-    if repos.value:
+    ours = _our_hooks(repos)
+    if ours is not None:
+        missing = [hook_id for hook_id in HOOK_TYPES if hook_id not in hook_ids(text)]
+        if ours.flow_style:
+            raise EditRefused(f"{CONFIG_FILE} writes the git-pods repo's hooks: as a [flow] list")
+        indent = " " * ours.start_mark.column
+        at = _line_end(text, _last_end(ours))
+        lead = "" if at == 0 or text[at - 1] == "\n" else eol
+        text = text[:at] + lead + "".join(f"{indent}- id: {hook_id}{eol}" for hook_id in missing) + text[at:]
+    elif repos.value:
         indent = " " * repos.start_mark.column
         at = _line_end(text, repos.value[-1].end_mark.index)
         lead = "" if at == 0 or text[at - 1] == "\n" else eol  # a last line without its newline
@@ -130,6 +151,29 @@ def with_hooks(text: str, url: str, rev: str) -> str:
     if not set(HOOK_TYPES) <= hook_ids(text):
         raise EditRefused("the edited config did not read back as expected")
     return text
+
+
+def _our_hooks(repos: yaml.SequenceNode) -> yaml.SequenceNode | None:
+    """The hooks: list of the repo that already lists a git-pods hook, if one does."""
+    known = {*HOOK_TYPES, "pod-verify", "pod-post-rewrite"}
+    for item in repos.value:
+        hooks = _value(item, "hooks") if isinstance(item, yaml.MappingNode) else None
+        if not isinstance(hooks, yaml.SequenceNode):
+            continue
+        for hook in hooks.value:
+            hook_id = _value(hook, "id") if isinstance(hook, yaml.MappingNode) else None
+            if isinstance(hook_id, yaml.ScalarNode) and hook_id.value in known:
+                return hooks
+    return None
+
+
+def _last_end(node: yaml.Node) -> int:
+    """Where a block node's last scalar ends (a block collection's own end mark lies at the next
+    token, past any comment lines that follow it)."""
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    return int(node.end_mark.index)
 
 
 def _line_end(text: str, index: int) -> int:
