@@ -3,6 +3,7 @@ at push time, for every ref of the push; a new branch is judged only for its new
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -78,3 +79,47 @@ def test_a_new_branch_is_judged_only_for_its_new_commits_and_deletions_pass(push
     done = _push(pushing, "origin", "topic")
     assert done.returncode == 0, done.stderr
     assert _push(pushing, "origin", "--delete", "topic").returncode == 0
+
+
+def test_skip_lets_the_push_go_and_says_so(pushing: Path) -> None:
+    bad = _sneak(pushing, "bad_3")
+    env = dict(os.environ, SKIP="pod-pre-push")
+    done = subprocess.run(
+        ["git", "push", "-q", "origin", "main"],
+        cwd=pushing,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pod-pre-push skipped" in done.stderr and "CI" in done.stderr
+    assert _remote(pushing, "refs/heads/main") == bad
+
+
+@pytest.mark.parametrize("new_branch", [False, True])
+def test_the_frameworks_range_is_read_when_stdin_is_empty(pushing: Path, new_branch: bool) -> None:
+    """The pre-commit framework passes one range in PRE_COMMIT_* and nothing on stdin."""
+    before = git(pushing, "rev-parse", "HEAD").strip()
+    bad = _sneak(pushing, "bad_4")
+    env = dict(
+        os.environ,
+        PRE_COMMIT_TO_REF=bad,
+        PRE_COMMIT_LOCAL_BRANCH="refs/heads/main",
+        PRE_COMMIT_REMOTE_BRANCH="refs/heads/main",
+        PRE_COMMIT_REMOTE_NAME="origin",
+    )
+    if not new_branch:
+        env["PRE_COMMIT_FROM_REF"] = before
+    hook = str(BIN / "git-pods-hook")
+    done = subprocess.run(
+        [hook, "pre-push"], cwd=pushing, env=env, input="", capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"{bad[:12]} .patches/queue/bad_4/patch.diff: GP300" in done.stderr
+    assert "push to origin refused" in done.stderr
+    outside = {k: v for k, v in env.items() if not k.startswith("PRE_COMMIT_")}
+    done = subprocess.run(
+        [hook, "pre-push"], cwd=pushing, env=outside, input="", capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and done.stderr == ""  # no framework, no lines: nothing pushed

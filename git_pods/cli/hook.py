@@ -15,7 +15,8 @@ from typing import NoReturn
 
 USAGE = """usage: git-pods-hook pre-commit
        git-pods-hook commit-msg MESSAGE_FILE
-       git-pods-hook pre-push [REMOTE URL]   (git's ref lines on stdin)
+       git-pods-hook pre-push [REMOTE URL]   (git's ref lines on stdin, or the pre-commit
+                                             framework's PRE_COMMIT_* range)
        git-pods-hook post-commit
        git-pods-hook post-rewrite amend|rebase   (git's `<old> <new>` lines on stdin)
 
@@ -114,7 +115,7 @@ def _dispatch(args: list[str]) -> int:
         from git_pods.commands import verify
 
         remote = args[1] if len(args) > 1 else "the remote"
-        return verify.pre_push(cwd, remote, sys.stdin.read().splitlines(), sys.stderr)
+        return verify.pre_push(cwd, remote, sys.stdin.read().splitlines(), sys.stderr, os.environ)
     if args == ["post-commit"]:
         from git_pods.commands import history
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from git_pods.commands.hook import skipped
 from git_pods.commands.output import write_json
 from git_pods.errors import UsageError
 from git_pods.fsio import write_atomic
@@ -97,21 +99,31 @@ def gitlab_report(found: list[Violation]) -> bytes:
     return (json.dumps(issues, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def pre_push(cwd: Path, remote: str, lines: list[str], err: TextIO) -> int:
+def pre_push(
+    cwd: Path, remote: str, lines: list[str], err: TextIO, env: Mapping[str, str] | None = None
+) -> int:
     """`pod-pre-push`: verify exactly what is being pushed. Each ref line from git's stdin names
     its range: remote..local for an update, the commits on no remote-tracking ref for a new
-    branch (or a remote tip this clone lacks); deletions are skipped."""
+    branch (or a remote tip this clone lacks); deletions are skipped. Under the pre-commit
+    framework, which reads git's lines itself, the one range it passes in PRE_COMMIT_* is used.
+    SKIP=pod-pre-push lets the push go (CI verifies it anyway)."""
+    env = env or {}
+    if skipped("pod-pre-push", env):
+        err.write("git-pods: pod-pre-push skipped (SKIP=pod-pre-push); CI's git pod-verify checks the push\n")
+        return 0
+    if not any(line.strip() for line in lines):
+        lines = framework_lines(env)
+        remote = env.get("PRE_COMMIT_REMOTE_NAME") or remote
     root = require_root(cwd)
     git = Git(root)
-    zero = ZERO
     ranges: list[list[str]] = []
     for line in lines:
         parts = line.split()
-        if len(parts) != 4 or parts[1] in zero:
+        if len(parts) != 4 or parts[1] in ZERO:
             continue  # a deletion (or noise): nothing to verify
         local, theirs = parts[1], parts[3]
         known = (
-            theirs not in zero
+            theirs not in ZERO
             and read_objects(git, [f"{theirs}^{{commit}}"])[f"{theirs}^{{commit}}"] is not None
         )
         ranges.append([f"{theirs}..{local}"] if known else [local, "--not", "--remotes"])
@@ -130,3 +142,20 @@ def pre_push(cwd: Path, remote: str, lines: list[str], err: TextIO) -> int:
             "    fix them in new commits (promoted records never change), or rewrite the unpushed commits\n"
         )
     return code
+
+
+def framework_lines(env: Mapping[str, str]) -> list[str]:
+    """The pre-commit framework's range (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF, the first pushed
+    ref that needs checking) as one git ref line; none outside the framework. Without a
+    FROM_REF (a push starting at a root commit) the line reads as a new branch, and without a
+    TO_REF the local branch (or HEAD) is what is pushed."""
+    if not any(k in env for k in ("PRE_COMMIT_TO_REF", "PRE_COMMIT_REMOTE_NAME", "PRE_COMMIT_LOCAL_BRANCH")):
+        return []
+    branch = env.get("PRE_COMMIT_LOCAL_BRANCH") or "HEAD"
+    local = env.get("PRE_COMMIT_TO_REF") or branch
+    theirs = env.get("PRE_COMMIT_FROM_REF") or ZERO[0]
+    target = env.get("PRE_COMMIT_REMOTE_BRANCH") or branch
+    fields = (branch, local, target, theirs)
+    if any(not f or f.startswith("-") or any(c.isspace() for c in f) for f in fields):
+        return []
+    return [" ".join(fields)]
