@@ -588,7 +588,7 @@ _RULES = [
         "pre-commit framework hooks not set up",
         "The repository uses the pre-commit framework (.pre-commit-config.yaml) but its config "
         "lacks the git-pods hooks, or the framework's hook script is not installed for a hook type "
-        "they need (pre-commit, commit-msg).",
+        "they need (pre-commit, commit-msg, pre-push, post-commit).",
         "git pod-init (adds the hooks and runs pre-commit install for each hook type)",
     ),
     _r(

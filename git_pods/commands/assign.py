@@ -3,7 +3,6 @@ print the pod's prompt (template, packet, input files, how to answer)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -13,6 +12,7 @@ from git_pods.commands.output import write_json
 from git_pods.config import load_config
 from git_pods.errors import Refused, RepoStateError, UsageError
 from git_pods.fsio import write_atomic
+from git_pods.gitio.notes import event_line
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
@@ -92,7 +92,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
         write_atomic(root / path, data)
     else:
         event = {"ts": now[:19] + "Z", "v": 1, "event": "assigned", "pod": pod, "task": task, "by": by}
-        note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+        note = event_line(event)
         message = f"Assign {task} to {pod}\n\n{packet['goal']}\n\nTask: {task}\n"
         commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref, head).commit
     if options.out:

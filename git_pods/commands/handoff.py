@@ -3,7 +3,6 @@ that file alone with a `handed-off` event, and optionally assign the receiving p
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,6 +13,7 @@ from git_pods.commands.assign import ledger_at_head
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import Refused, UsageError
+from git_pods.gitio.notes import event_line
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
@@ -115,7 +115,7 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     if patch:
         event["patch"] = patch
     event["by"] = by
-    note = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
+    note = event_line(event)
     message = f"Hand {task} from {sender} to {to}\n\n{options.reason.strip()}\n\nTask: {task}\n"
     dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
     broken = ledger.checked(data, path, config.yaml_max_bytes)

@@ -4,7 +4,6 @@ with a compare-and-swap. Before the refs move nothing is visible; after, everyth
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -60,12 +59,6 @@ class Ident:
 
 class BranchMoved(RepoStateError):
     """A branch or the notes ref changed between reading it and moving it."""
-
-
-def event_line(event: Mapping[str, object]) -> bytes:
-    """One metric event: compact JSON on one line, time first (cat_sort_uniq keeps it whole)."""
-    ordered = {"ts": event["ts"], **{k: v for k, v in event.items() if k != "ts"}}
-    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
 
 
 def commits_stream(targets: Sequence[Target], ident: Ident, tag: str) -> tuple[bytes, list[list[int]]]:

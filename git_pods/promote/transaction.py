@@ -18,6 +18,7 @@ from pathlib import Path
 from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
 from git_pods.errors import GitPodsError
 from git_pods.gitio import fastimport
+from git_pods.gitio.notes import event_line
 from git_pods.gitio.objects import Obj, read_objects
 from git_pods.gitio.runner import Git
 from git_pods.promote import engine, finish, publish
@@ -86,7 +87,7 @@ def publish_all(
         notes_mark = sum(len(chain) for chain in marks) + 1
         if not sign:  # commits and notes in one stream: notes name the commits by mark
             notes = {
-                f":{m}": publish.event_line(b.event)
+                f":{m}": event_line(b.event)
                 for t, chain in zip(final, marks, strict=True)
                 for b, m in zip(t.built, chain, strict=True)
             }
@@ -109,7 +110,7 @@ def publish_all(
         notes_new = first_notes if attempt == 0 else None
         if notes_new is None:
             notes = {
-                c: publish.event_line(b.event) for t in final for b, c in zip(t.built, t.commits, strict=True)
+                c: event_line(b.event) for t in final for b, c in zip(t.built, t.commits, strict=True)
             }
             notes.update(_rejection_notes(git, repo, rejected, now, notes_old))
             stream = publish.notes_stream(notes_old, repo.ident, notes_ref_tmp, notes, 1) if notes else b""
@@ -168,7 +169,7 @@ def _rejection_notes(
     for outcome in rejected:
         if outcome.attach:
             event = engine.rejected_event(outcome, repo.by, now)
-            lines[outcome.attach] = lines.get(outcome.attach, b"") + publish.event_line(event)
+            lines[outcome.attach] = lines.get(outcome.attach, b"") + event_line(event)
     out = {}
     for commit, text in lines.items():
         existing = b""
