@@ -68,6 +68,8 @@ class FileChange:
     hunk_starts: list[int] = field(default_factory=list)  # each hunk's first old line, for messages
     plus_line: int | None = None  # the line of the '+++ ' header (not an added line)
     binary_blocks: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (line, size, base85)
+    binary_kinds: list[str] = field(default_factory=list)  # literal or delta, one per block
+    index_new: str | None = None  # the post-image blob id the `index` line names
     raw: list[str] = field(default_factory=list)
 
     def name(self, written: str) -> str | None:
@@ -239,6 +241,7 @@ def _binary(lines: list[str], i: int, change: FileChange) -> int:
             raise DiffSyntaxError(f"the binary block starting at line {start + 1} is not ended", start + 1)
         size = int(lines[start].split(" ", 1)[1])
         change.binary_blocks.append((start + 1, size, lines[start + 1 : i]))
+        change.binary_kinds.append(lines[start].split(" ", 1)[0])
         i += 1  # the blank line closing the block
         blocks += 1
     if blocks == 0:
@@ -263,6 +266,7 @@ def _extended(change: FileChange, line: str) -> None:
     elif line.startswith("index "):
         parts = line.split(" ")
         change.index_mode = parts[2] if len(parts) > 2 else None
+        change.index_new = parts[1].partition("..")[2] or None if len(parts) > 1 else None
 
 
 def _hunks(lines: list[str], i: int, change: FileChange) -> int:

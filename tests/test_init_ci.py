@@ -355,7 +355,7 @@ def test_github_first_push_of_the_default_branch_verifies_everything(
     job = forge.clone("first", at=forge.old_bad)
     env = github_env(BEFORE=ZERO, AFTER=forge.old_bad, BRANCH="main", DEFAULT_BRANCH="main")
     result, calls = forge.run(scripts["github"], "bash", job, env)
-    assert calls == ["--annotate github --all"]
+    assert calls == ["--annotate github --range HEAD"]
     assert result.code == 1 and f"{forge.old_bad[:12]} .patches/queue/old_bad/patch.diff: GP300" in result.out
 
 
@@ -428,7 +428,7 @@ def test_a_shallow_checkout_exits_3_and_says_how_to_fetch(
             "CI_DEFAULT_BRANCH": "main",
         }
     result, calls = forge.run(scripts[forge_name], shell, job, variables)
-    assert calls == [f"--annotate {forge_name} --all"]  # before is not in the shallow clone
+    assert calls == [f"--annotate {forge_name} --range HEAD"]  # before is not in the shallow clone
     assert result.code == 3
     assert "shallow" in result.err and "fetch-depth: 0" in result.err
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 
 from git_pods.checks.rules import violation
@@ -103,6 +104,27 @@ def secrets_in(
     ]
 
 
+def _literal_mismatch(change: FileChange) -> str | None:
+    """Why a binary literal's bytes are not the blob its index line names (git applies that blob
+    instead of the data whenever the object store has it, so the two must agree), or None."""
+    if not change.binary_kinds or change.binary_kinds[0] != "literal" or change.index_new is None:
+        return None
+    algorithm = {40: "sha1", 64: "sha256"}.get(len(change.index_new))
+    _line, size, data = change.binary_blocks[0]
+    if algorithm is None or size > 64 << 20 or set(change.index_new) <= {"0"}:
+        return None
+    content = binary_content(size, data)
+    if content is None or len(content) != size:
+        return f"the binary data for {change.target or change.git_old} does not decode to its {size} bytes"
+    actual = hashlib.new(algorithm, b"blob %d\0" % len(content) + content).hexdigest()
+    if actual == change.index_new:
+        return None
+    return (
+        f"the binary data for {change.target or change.git_old} is blob {actual[:12]}, "
+        f"but its index line names {change.index_new[:12]}"
+    )
+
+
 def _binary_secrets(change: FileChange, shown: str) -> list[Violation]:
     """Secrets inside a `GIT binary patch`: literal content, and the bytes a delta inserts."""
     for line, size, data in change.binary_blocks:
@@ -149,6 +171,9 @@ def _check_change(
         out.append(at("GP305", f"{change.target or change.git_old} is a submodule (mode 160000)"))
     if change.binary and not change.binary_data:
         out.append(at("GP307", f"binary change to {change.target or change.git_old} has no data"))
+    mismatch = _literal_mismatch(change)
+    if mismatch:
+        out.append(at("GP311", mismatch))
     if change.is_symlink and change.added and change.target:
         link = "\n".join(change.added)
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.target), link))

@@ -437,6 +437,14 @@ _RULES = [
         "regenerate the diff with `git diff`, send whole files under files/, or promote with --recount",
     ),
     _r(
+        "GP311",
+        "binary data and index line disagree",
+        "A `GIT binary patch` literal carries the file's bytes, and the diff's `index` line names the "
+        "blob they make. git applies the named blob instead of the data whenever it already has it, "
+        "so a diff whose data and index line disagree shows reviewers one file and installs another.",
+        "regenerate the diff with `git diff --binary`",
+    ),
+    _r(
         "GP400",
         "patch does not apply",
         "The bundle's diff does not apply to the target branch's tip: a file it changes was "

@@ -103,8 +103,9 @@ def pre_push(
     cwd: Path, remote: str, lines: list[str], err: TextIO, env: Mapping[str, str] | None = None
 ) -> int:
     """`pod-pre-push`: verify exactly what is being pushed. Each ref line from git's stdin names
-    its range: remote..local for an update, the commits on no remote-tracking ref for a new
-    branch (or a remote tip this clone lacks); deletions are skipped. Under the pre-commit
+    its range: remote..local for an update, the commits on none of that remote's tracking refs
+    for a new branch (or a remote tip this clone lacks; every commit when pushing to a URL);
+    deletions are skipped. Under the pre-commit
     framework, which reads git's lines itself, the one range it passes in PRE_COMMIT_* is used.
     SKIP=pod-pre-push lets the push go (CI verifies it anyway)."""
     env = env or {}
@@ -116,6 +117,9 @@ def pre_push(
         remote = env.get("PRE_COMMIT_REMOTE_NAME") or remote
     root = require_root(cwd)
     git = Git(root)
+    named = remote in git.run(["remote"], check=False).stdout.decode("utf-8", "replace").split()
+    # what the remote already has is not re-judged; only this remote's: a fork's branches prove nothing
+    theirs_known = ["--not", f"--remotes={remote}/*"] if named else []
     ranges: list[list[str]] = []
     for line in lines:
         parts = line.split()
@@ -126,7 +130,7 @@ def pre_push(
             theirs not in ZERO
             and read_objects(git, [f"{theirs}^{{commit}}"])[f"{theirs}^{{commit}}"] is not None
         )
-        ranges.append([f"{theirs}..{local}"] if known else [local, "--not", "--remotes"])
+        ranges.append([f"{theirs}..{local}"] if known else [local, *theirs_known])
     found: list[Violation] = []
     common = git_dir(root) or root / ".git"
     for revs in ranges:

@@ -32,6 +32,7 @@ from git_pods.ids import PATCH_ID
 from git_pods.record import record
 
 NOTES_REF = "refs/notes/pods"
+STALE_LOCK_SECONDS = 2.0
 ATTEMPTS = 40
 QUEUE_WAIT = 10.0  # seconds to wait for the writers ahead; then the compare-and-swap alone
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
@@ -228,13 +229,22 @@ def _append(
         snapshot, _ = read(git, ref, commits)
         if lock is None and snapshot.tip == before:
             raise NotesError(f"git could not move {ref}, though no other writer moved it: {stderr.strip()}")
-        if lock is not None and attempt == attempts:
+        if lock is not None and (attempt == attempts or _stale(lock)):
             raise git_lock_error(lock)
         time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # writers racing: spread them out
     raise NotesError(
         f"{ref} kept moving: {attempts} attempts lost the race to other writers",
         hint="run the command again when fewer notes writers are busy",
     )
+
+
+def _stale(lock: Path) -> bool:
+    """A git lock older than a couple of seconds is no writer at work (git holds one for
+    milliseconds) but one that was killed: waiting for it only delays the report."""
+    try:
+        return time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS
+    except OSError:
+        return False
 
 
 def _queue(folder: Path, deadline: float) -> ProcessLock | None:

@@ -46,13 +46,23 @@ def read_objects(
     return found
 
 
-def tree_names(data: bytes) -> list[str]:
-    """The entry names of a tree object (`<mode> <name>\\0<20-byte id>` records)."""
-    names = []
+def tree_entries(tree: Obj) -> list[tuple[str, str, str]]:
+    """A tree object's entries as (mode, name, id): `<mode> <name>\\0<binary id>` records, each id
+    as long as the tree's own (20 bytes in a SHA-1 repository, 32 in a SHA-256 one)."""
+    width = len(tree.sha) // 2
+    data = tree.data
+    out = []
     at = 0
     while at < len(data):
         space = data.index(b" ", at)
         nul = data.index(b"\0", space)
-        names.append(data[space + 1 : nul].decode("utf-8", "surrogateescape"))
-        at = nul + 21
-    return names
+        mode = data[at:space].decode("ascii").rjust(6, "0")
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        out.append((mode, name, data[nul + 1 : nul + 1 + width].hex()))
+        at = nul + 1 + width
+    return out
+
+
+def tree_names(tree: Obj) -> list[str]:
+    """The entry names of a tree object."""
+    return [name for _mode, name, _sha in tree_entries(tree)]

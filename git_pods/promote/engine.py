@@ -191,7 +191,7 @@ class Builder:
         """Promoted diffs at the target's base, by case-folded name (ids are unique ignoring case)."""
         if self._names is None:
             listing = self.archived.get(PATCHES_DIR)
-            names = tree_names(listing.data) if listing is not None and listing.kind == "tree" else []
+            names = tree_names(listing) if listing is not None and listing.kind == "tree" else []
             self._names = {n.casefold(): n for n in names if n.endswith(".diff")}
         return self._names
 

@@ -109,9 +109,7 @@ def publish_all(
         notes_ref_tmp = f"{publish.TEMP_REFS}/{tag}/notes-{attempt}"
         notes_new = first_notes if attempt == 0 else None
         if notes_new is None:
-            notes = {
-                c: event_line(b.event) for t in final for b, c in zip(t.built, t.commits, strict=True)
-            }
+            notes = {c: event_line(b.event) for t in final for b, c in zip(t.built, t.commits, strict=True)}
             notes.update(_rejection_notes(git, repo, rejected, now, notes_old))
             stream = publish.notes_stream(notes_old, repo.ident, notes_ref_tmp, notes, 1) if notes else b""
             notes_new = fastimport.run(git, stream, scratch / "notes-marks")[1] if notes else None

@@ -8,13 +8,14 @@ need, for all commits at once.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
 from git_pods.checks.staged import place_of
 from git_pods.checks.trailers import parse
 from git_pods.errors import RepoStateError
-from git_pods.gitio.objects import read_objects
+from git_pods.gitio.objects import read_objects, tree_entries
 from git_pods.gitio.runner import Git
 from git_pods.record import record
 
@@ -56,8 +57,8 @@ def read_range(git: Git, revs: list[str]) -> list[Commit]:
     listed = _rev_list(git, revs)
     if not listed:
         return []
-    changes = _record_changes(git, revs)
-    claims = _claims(git, revs)
+    changes = _record_changes(git, [sha for sha, _parents in listed])
+    claims = _claims(git, revs, {sha for sha, _parents in listed})
     return [Commit(sha, parents, changes.get(sha, {}), claims.get(sha, {})) for sha, parents in listed]
 
 
@@ -98,64 +99,47 @@ def _shallow_boundary(git: Git) -> set[str]:
         return set()
 
 
-def _record_changes(git: Git, revs: list[str]) -> dict[str, dict[str, Change]]:
+def _record_changes(git: Git, commits: list[str]) -> dict[str, dict[str, Change]]:
     """Per commit (against its first parent; a root commit against nothing), the record paths it
-    changes, each with its new mode and blob."""
-    args = ["log", "--format=%x01%H", "--raw", "-z", "--no-renames", "--no-abbrev", "--root"]
-    raw = git.run([*args, "--diff-merges=first-parent", *revs, "--", *RECORD]).stdout
+    changes, each with its new mode and blob: one `git diff-tree --stdin`, read field by field
+    (-z: a path may hold any byte but NUL, so nothing is split on a delimiter a path can hold)."""
+    args = ["diff-tree", "--stdin", "-r", "--raw", "-z", "--no-renames", "--no-abbrev", "--root"]
+    stdin = "".join(f"{sha}\n" for sha in commits).encode()
+    raw = git.run([*args, "--diff-merges=first-parent", "--", *RECORD], input=stdin).stdout
+    fields = raw.split(b"\0")
     out: dict[str, dict[str, Change]] = {}
-    for block in raw.split(b"\x01")[1:]:
-        head, _, rest = block.partition(b"\n")
-        commit = head.decode().strip("\0")
-        fields = rest.lstrip(b"\n\0").split(b"\0")
-        changes: dict[str, Change] = {}
-        for i in range(0, len(fields) - 1, 2):
-            meta, path = fields[i], fields[i + 1]
-            if meta.startswith(b":"):
-                _old_mode, new_mode, _old, new, status = meta[1:].decode().split(" ")
-                name = path.decode("utf-8", "surrogateescape")
-                changes[name] = Change(status[:1], new_mode, new)
-        if changes:
-            out[commit] = changes
-    return out
+    current: dict[str, Change] = {}
+    i = 0
+    while i < len(fields):
+        item = fields[i]
+        if item.startswith(b":") and i + 1 < len(fields):
+            _old_mode, new_mode, _old, new, status = item[1:].decode("ascii").split(" ")
+            current[fields[i + 1].decode("utf-8", "surrogateescape")] = Change(status[:1], new_mode, new)
+            i += 2
+            continue
+        if item.strip():  # a commit id: the diff-tree header before its changes
+            current = out.setdefault(item.decode("ascii").strip(), {})
+        i += 1
+    return {sha: changes for sha, changes in out.items() if changes}
 
 
-def _claims(git: Git, revs: list[str]) -> dict[str, dict[str, list[str]]]:
-    """Every commit's trailers (one git log), parsed as the commit-msg hook parses them."""
-    raw = git.run(["log", "--format=%x01%H%x00%(trailers:unfold,only)", *revs, "--"]).stdout
+def _claims(git: Git, revs: list[str], commits: set[str]) -> dict[str, dict[str, list[str]]]:
+    """Every commit's trailers (one git log), parsed as the commit-msg hook parses them. Records
+    are split on a random marker no commit message can know in advance."""
+    marker = secrets.token_hex(16)
+    raw = git.run(["log", f"--format=%x00{marker}%H%x00%(trailers:unfold,only)", *revs, "--"]).stdout
     out = {}
-    for block in raw.split(b"\x01")[1:]:
+    for block in raw.split(f"\0{marker}".encode())[1:]:
         commit, _, text = block.partition(b"\0")
-        if text.strip():
+        sha = commit.decode("ascii", "replace").strip()
+        if sha in commits and text.strip():
             trailers = parse(text.decode("utf-8", "replace"))
             if trailers:
-                out[commit.decode().strip()] = trailers
+                out[sha] = trailers
     return out
 
 
-def id_width(git: Git) -> int:
-    """Bytes of a binary object id in trees: 20 for SHA-1, 32 for SHA-256."""
-    done = git.run(["rev-parse", "--show-object-format"], check=False)
-    return 32 if done.stdout.strip() == b"sha256" else 20
-
-
-def tree_entries(data: bytes, width: int) -> list[tuple[str, str, str]]:
-    """A tree object's entries as (mode, name, id): `<mode> <name>\\0<binary id>` records."""
-    out = []
-    at = 0
-    while at < len(data):
-        space = data.index(b" ", at)
-        nul = data.index(b"\0", space)
-        mode = data[at:space].decode("ascii").rjust(6, "0")
-        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
-        out.append((mode, name, data[nul + 1 : nul + 1 + width].hex()))
-        at = nul + 1 + width
-    return out
-
-
-def folder_listings(
-    git: Git, specs: Iterable[str], width: int
-) -> dict[str, list[tuple[str, str, str]] | None]:
+def folder_listings(git: Git, specs: Iterable[str]) -> dict[str, list[tuple[str, str, str]] | None]:
     """Each `REV:folder` spec's files, recursively, as (mode, path below the folder, id); None when
     the folder is not there. One cat-file batch per level of nesting."""
     pending = {spec: spec for spec in dict.fromkeys(specs)}
@@ -169,7 +153,7 @@ def folder_listings(
             if obj is None or obj.kind != "tree":
                 continue
             files = found[owner] or []
-            for mode, name, sha in tree_entries(obj.data, width):
+            for mode, name, sha in tree_entries(obj):
                 path = prefix[spec] + name
                 if mode == "040000":
                     nested[f"{spec}/{name}"] = owner
@@ -181,7 +165,7 @@ def folder_listings(
     return found
 
 
-def record_ids(git: Git, commits: Iterable[str], width: int) -> set[tuple[str, str]]:
+def record_ids(git: Git, commits: Iterable[str]) -> set[tuple[str, str]]:
     """The (kind, id) of every queued and archived bundle in the given commits' trees."""
     specs = [f"{c}:{folder}" for c in commits for folder in (".patches", ".patches/queue", ".logs")]
     out: set[tuple[str, str]] = set()
@@ -189,7 +173,7 @@ def record_ids(git: Git, commits: Iterable[str], width: int) -> set[tuple[str, s
         if obj is None or obj.kind != "tree":
             continue
         folder = spec.split(":", 1)[1]
-        for _mode, name, _sha in tree_entries(obj.data, width):
+        for _mode, name, _sha in tree_entries(obj):
             place = place_of(f"{folder}/{name}" if folder == ".patches" else f"{folder}/{name}/x")
             if place is not None and place.kind in ("queued", "archived"):
                 out.add((place.kind, place.id))

@@ -40,12 +40,11 @@ def verify_revs(git: Git, common: Path, revs: list[str]) -> tuple[int, int, list
     pod = [c for c in commits if c.changes or _claims_work(c)]
     if not pod:
         return len(commits), 0, []
-    width = history.id_width(git)
     in_range = {c.sha for c in commits}
     _drop_merged_in(git, pod)
     pod = [c for c in pod if c.changes or _claims_work(c)]
-    folds = _folds(git, commits, in_range, width)
-    entries = _entries(git, pod, folds, width)
+    folds = _folds(git, commits, in_range)
+    entries = _entries(git, pod, folds)
     configs = _configs(git, pod)
     blobs = _blobs(git, pod, entries)
     handoffs = {c.sha: ledger_handoffs(c, entries[c.sha], blobs) for c in pod}
@@ -76,7 +75,7 @@ class _Work:
     blobs: dict[str, bytes | None]
     handoffs: dict[str, list[tuple[str, str, dict[str, str]]]]
     handed: dict[str, bytes | None]
-    squash: set[str]
+    squash: dict[tuple[tuple[str, ...], str], set[str]]
 
 
 _FORKED: _Work | None = None  # what a forked worker judges (inherited, never pickled)
@@ -120,8 +119,8 @@ def _judge_slice(
             commit = work.pod[n]
             config = work.configs[commit.sha]
             problems, job = _judge(commit, work.entries[commit.sha], config, work.blobs, scratch / str(n))
-            if job is not None and config[0].policy.squash_merge and commit.sha in work.squash:
-                job = match.Job(job.commit, job.parents, job.diffs, squash=True)
+            if job is not None and commit.sha in work.squash.get(_squash_key(config[0]), ()):
+                job = match.Job(job.commit, job.parents, job.diffs, job.names, squash=True)
             problems += ledger_digests(commit.sha, work.handoffs[commit.sha], work.handed)
             out.append(([_at(v, commit.sha) for v in problems], job))
     return out
@@ -178,9 +177,12 @@ def _judge(
         in_tree = [p for p in claimed if p not in ids and blobs.get(_archive_spec(commit.sha, p)) is not None]
         found += compare(expected, commit.trailers, in_tree, MESSAGE)
     job = None
-    if ids:
-        diffs = [file_of(f"{PATCHES_DIR}/{p}.diff") for p in sorted(ids)]
-        job = match.Job(commit.sha, commit.parents, tuple(d for d in diffs if d is not None))
+    if ids:  # queue order: as the message's Patch-Id trailers list them (a squash keeps that order)
+        named = [p for p in dict.fromkeys(commit.trailers.get("patch-id", [])) if p in ids]
+        order = [*named, *(p for p in sorted(ids) if p not in named)]
+        paths = [f"{PATCHES_DIR}/{p}.diff" for p in order]
+        pairs = [(d, path) for path in paths if (d := file_of(path)) is not None]
+        job = match.Job(commit.sha, commit.parents, tuple(d for d, _ in pairs), tuple(n for _, n in pairs))
     return found, job
 
 
@@ -206,9 +208,7 @@ def _drop_merged_in(git: Git, pod: list[Commit]) -> None:
         commit.changes.update(kept)
 
 
-def _folds(
-    git: Git, commits: list[Commit], in_range: set[str], width: int
-) -> dict[str, set[tuple[str, str]]]:
+def _folds(git: Git, commits: list[Commit], in_range: set[str]) -> dict[str, set[tuple[str, str]]]:
     """Every queued and archived bundle id the range's trees can hold, by case-folded id: those its
     commits add or change, and those the commits just outside it (the range's base) hold."""
     folds: dict[str, set[tuple[str, str]]] = {}
@@ -219,14 +219,14 @@ def _folds(
             if place is not None and place.kind in ("queued", "archived"):
                 seen.add((place.kind, place.id))
     outside = {p for c in commits for p in c.parents if p not in in_range}
-    seen |= history.record_ids(git, outside, width)
+    seen |= history.record_ids(git, outside)
     for kind, patch_id in seen:
         folds.setdefault(patch_id.casefold(), set()).add((kind, patch_id))
     return folds
 
 
 def _entries(
-    git: Git, pod: list[Commit], folds: Mapping[str, set[tuple[str, str]]], width: int
+    git: Git, pod: list[Commit], folds: Mapping[str, set[tuple[str, str]]]
 ) -> dict[str, dict[str, IndexEntry]]:
     """Per commit, the record files the checks need: every file of each bundle it touches, and the
     ledgers and loose files it changes. A commit whose ids collide (same id queued and archived, or
@@ -261,7 +261,7 @@ def _entries(
                 if diff.status != "D":
                     name = f"{PATCHES_DIR}/{patch_id}.diff"
                     mine[name] = IndexEntry(diff.mode, diff.sha, name)
-    listed = history.folder_listings(git, [s for pairs in specs.values() for s, _f in pairs], width)
+    listed = history.folder_listings(git, [s for pairs in specs.values() for s, _f in pairs])
     for sha, pairs in specs.items():
         for spec, folder in pairs:
             for mode, sub, blob in listed.get(spec) or []:
@@ -311,23 +311,33 @@ def _blobs(
     return {k: (v.data if v is not None else None) for k, v in objects.items()}
 
 
-def _squash_targets(git: Git, configs: Iterable[Config]) -> set[str]:
-    """The commits reachable from a branch some policy marks as a squash-merge target (local or
-    remote-tracking, named without the remote)."""
-    globs = {g for config in configs for g in config.policy.squash_merge}
-    if not globs:
-        return set()
+def _squash_key(config: Config) -> tuple[tuple[str, ...], str]:
+    return tuple(config.policy.squash_merge), config.remote or "origin"
+
+
+def _squash_targets(git: Git, configs: Iterable[Config]) -> dict[tuple[tuple[str, ...], str], set[str]]:
+    """For each policy that names squash-merge targets: the commits on those branches' first-parent
+    line (the commits a squash merge makes), local branches or the config's remote's (origin by
+    default); never another remote's, nor what a merge brought in."""
+    keys = {_squash_key(config) for config in configs if config.policy.squash_merge}
+    if not keys:
+        return {}
     refs = git.run(["for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes"]).stdout.decode()
-    chosen = []
-    for ref in refs.split():
-        short = ref.removeprefix("refs/heads/")
-        if ref.startswith("refs/remotes/"):
-            short = ref.removeprefix("refs/remotes/").partition("/")[2]
-        if any(glob_match(g, short) for g in globs):
-            chosen.append(ref)
-    if not chosen:
-        return set()
-    return set(git.run(["rev-list", *chosen, "--"]).stdout.decode().split())
+    out: dict[tuple[tuple[str, ...], str], set[str]] = {}
+    for globs, remote in keys:
+        chosen = []
+        for ref in refs.split():
+            if ref.startswith("refs/heads/"):
+                short = ref.removeprefix("refs/heads/")
+            elif ref.startswith(f"refs/remotes/{remote}/"):
+                short = ref.removeprefix(f"refs/remotes/{remote}/")
+            else:
+                continue
+            if any(glob_match(g, short) for g in globs):
+                chosen.append(ref)
+        line = git.run(["rev-list", "--first-parent", *chosen, "--"]).stdout.decode() if chosen else ""
+        out[(globs, remote)] = set(line.split())
+    return out
 
 
 # --- handoff digests in ledgers ----------------------------------------------------------------
