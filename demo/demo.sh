@@ -168,9 +168,28 @@ sed -n '/=== TASK PACKET/,/^$/p' prompt-qa.txt
 step "The daily view: queue, rejected bundles, who holds each task since when, what is not merged yet"
 show git pod-status
 
+step "Merge the task branch; git pod-verify judges every commit as the hooks would have (CI runs it)"
+git merge -q --no-edit pods/F2.1
+show git pod-verify --all
+
+step "A commit that skips the hooks (--no-verify) and edits a promoted record"
+printf '  - Edited after review\n' >> .logs/patch_20250419_123456/thought_trace.yaml
+git commit -q --no-verify -am "Polish the record"
+echo "(the post-commit hook still ran: it recorded the bypass in the notes)"
+git notes --ref=pods show HEAD
+show git pod-verify --range HEAD~1..HEAD
+
+step "Pushing it is refused by the pre-push hook; without it the push goes through"
+git init -q --bare "$work.remote.git"
+git remote add origin "$work.remote.git"
+show git push -q origin main
+git reset -q --hard HEAD~1
+show git push -q origin main
+git log --oneline -1 origin/main
+
 step "Running git pod-init again changes nothing, and says so"
 show git pod-init
 
 step "Done"
 rmdir "$downloads" 2>/dev/null || true
-echo "The demo repository is $work (a throwaway: delete it when you are done)."
+echo "The demo repository is $work, its remote $work.remote.git (throwaways: delete them when you are done)."

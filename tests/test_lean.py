@@ -14,8 +14,10 @@ import typer
 from git_pods.cli import lean
 from git_pods.cli import promote as promote_cli
 from git_pods.cli import validate as validate_cli
+from git_pods.cli import verify as verify_cli
 from git_pods.commands import promote as promote_command
 from git_pods.commands import validate as validate_command
+from git_pods.commands import verify as verify_command
 from helpers import BIN, git
 
 PROMOTE_LINES = [
@@ -29,6 +31,16 @@ PROMOTE_LINES = [
     [],
 ]
 VALIDATE_LINES = [[], ["--json"], [".patches/queue/patch_1"], ["a.yaml", "--json", "b folder/c.yaml"]]
+VERIFY_LINES = [
+    ["--all"],
+    ["--range", "origin/main..HEAD"],
+    ["--range=v1..v2", "--json"],
+    ["--json", "--all", "--annotate", "github"],
+    ["--annotate=gitlab", "--range", "A..B"],
+    [],
+    ["--all", "--range", "a..b"],
+]
+VERIFY_TYPER_ONLY = [["-h"], ["--range"], ["--range", "--all"], ["--all", "--all"], ["x..y"], ["--rang", "a"]]
 TYPER_ONLY = [
     ["-h"],
     ["--help"],
@@ -71,6 +83,29 @@ def test_validate_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyP
     assert validate_command.ValidateOptions(**parsed) == expected  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("args", VERIFY_LINES)
+def test_verify_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = lean.verify_options(args)
+    assert parsed is not None
+    seen: list[tuple[Any, ...]] = []
+
+    def capture(*given: Any) -> int:
+        seen.append(given)
+        return 0
+
+    monkeypatch.setattr(verify_command, "run", capture)
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        typer.main.get_command(verify_cli.app).main(args=args, standalone_mode=False)
+    ((range_, all_, _cwd, _out, json_mode, annotate),) = seen
+    assert (parsed["range_"], parsed["all_"], parsed["annotate"]) == (range_, all_, annotate)
+    assert json_mode == ("--json" in args)
+
+
+@pytest.mark.parametrize("args", VERIFY_TYPER_ONLY)
+def test_verify_lines_the_lean_entry_does_not_take(args: list[str]) -> None:
+    assert lean.verify_options(args) is None
+
+
 @pytest.mark.parametrize("args", TYPER_ONLY)
 def test_anything_else_goes_to_typer(args: list[str]) -> None:
     assert lean.promote_options(args) is None
@@ -82,7 +117,7 @@ def test_validate_options_with_values_go_to_typer(args: list[str]) -> None:
 
 
 def test_the_installed_entries_still_give_help_and_usage_errors(repo: Path) -> None:
-    for verb in ("promote", "validate"):
+    for verb in ("promote", "validate", "verify"):
         done = subprocess.run(
             [str(BIN / f"git-pod-{verb}"), "-h"], capture_output=True, text=True, check=False
         )

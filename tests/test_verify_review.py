@@ -249,3 +249,14 @@ def test_promote_and_verify_in_a_sha256_repository(tmp_path: Path, object_format
     assert len(git(root, "rev-parse", "HEAD").strip()) == 64
     assert _verify(root, "HEAD~1..HEAD") == (0, [])
     assert os.path.isfile(root / ".patches/p1.diff")
+
+
+def test_a_hand_edit_wearing_a_promoted_commits_trailers_is_caught(repo: Path) -> None:
+    root = pods_repo(repo)
+    bundle(root, "p1", D1)
+    assert cli(root, "promote", "--all", "--onto", "main").code == 0
+    trailers = git(root, "log", "-1", "--format=%(trailers:only,unfold)")
+    (root / "src/a.py").write_text("x = 1\ny = 2\nevil()\n")
+    git(root, "commit", "-q", "--no-verify", "-am", f"Tweak\n\n{trailers}")
+    code, found = _verify(root, "HEAD~1..HEAD")
+    assert code == 1 and (git(root, "rev-parse", "HEAD")[:12], "GP222") in found

@@ -63,6 +63,31 @@ def promote_options(args: Sequence[str]) -> dict[str, object] | None:
     return found
 
 
+def verify_options(args: Sequence[str]) -> dict[str, object] | None:
+    """`git pod-verify (--range A..B | --all) [--annotate FORGE] [--json]`; None for anything else."""
+    found: dict[str, object] = {}
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json":
+            continue
+        if arg == "--all" and "all_" not in found:
+            found["all_"] = True
+            continue
+        name, equals, value = arg.partition("=")
+        key = {"--range": "range_", "--annotate": "annotate"}.get(name)
+        if key is None or key in found:
+            return None
+        if not equals:
+            if not rest or rest[0].startswith("-"):
+                return None
+            value = rest.pop(0)
+        if not value or value.startswith("-"):
+            return None
+        found[key] = value
+    return {"range_": found.get("range_"), "all_": bool(found.get("all_")), "annotate": found.get("annotate")}
+
+
 def _entry(verb: str, parse: Callable[[Sequence[str]], dict[str, object] | None], run: Runner) -> NoReturn:
     """Parse the command line here when it is simple, else hand it to the verb's typer shell."""
     args = sys.argv[1:]
@@ -88,9 +113,27 @@ def _run_promote(parsed: dict[str, object], json_mode: bool) -> int:
     return command.run(options, Path.cwd(), sys.stdout, json_mode)
 
 
+def _run_verify(parsed: dict[str, object], json_mode: bool) -> int:
+    from git_pods.commands import verify as command
+
+    range_, annotate = parsed["range_"], parsed["annotate"]
+    return command.run(
+        range_ if isinstance(range_, str) else None,
+        bool(parsed["all_"]),
+        Path.cwd(),
+        sys.stdout,
+        json_mode,
+        annotate if isinstance(annotate, str) else None,
+    )
+
+
 def validate() -> NoReturn:
     _entry("validate", validate_options, _run_validate)
 
 
 def promote() -> NoReturn:
     _entry("promote", promote_options, _run_promote)
+
+
+def verify() -> NoReturn:
+    _entry("verify", verify_options, _run_verify)

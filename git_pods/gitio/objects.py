@@ -29,7 +29,7 @@ def read_objects(
         if "\n" in spec:
             raise ValueError(f"an object name cannot hold a newline: {spec!r}")
     request = "".join(f"{spec}\n" for spec in wanted).encode("utf-8", "surrogateescape")
-    raw = git.run(["cat-file", "--batch"], input=request, env=env).stdout
+    raw = git.run(["cat-file", "--batch", "--buffer"], input=request, env=env).stdout
     found: dict[str, Obj | None] = {}
     at = 0
     for spec in wanted:

@@ -174,7 +174,14 @@ def _judge(
     found += problems
     if ids or _claims_work(commit):
         claimed = commit.trailers.get("patch-id", [])
-        in_tree = [p for p in claimed if p not in ids and blobs.get(_archive_spec(commit.sha, p)) is not None]
+        # the hook lets a reworded commit name a bundle already in the tree; in history every
+        # commit but a merge shows what it archives, so naming one it does not archive is a claim
+        # it cannot back (a hand edit wearing a promoted commit's trailers)
+        in_tree = [
+            p
+            for p in claimed
+            if len(commit.parents) > 1 and p not in ids and blobs.get(_archive_spec(commit.sha, p))
+        ]
         found += compare(expected, commit.trailers, in_tree, MESSAGE)
     job = None
     if ids:  # queue order: as the message's Patch-Id trailers list them (a squash keeps that order)
@@ -306,7 +313,8 @@ def _blobs(
     """Every blob the checks read, in one batch: the files, the parents' configs, and whether each
     claimed-but-not-archived patch id is archived in the commit's tree."""
     specs = [e.sha for mine in entries.values() for e in mine.values() if e.mode.startswith("100")]
-    specs += [_archive_spec(c.sha, p) for c in pod for p in c.trailers.get("patch-id", []) if "\n" not in p]
+    claims = [(c.sha, p) for c in pod if len(c.parents) > 1 for p in c.trailers.get("patch-id", [])]
+    specs += [_archive_spec(sha, p) for sha, p in claims if "\n" not in p]  # only a merge may name one
     objects: Mapping[str, Obj | None] = read_objects(git, specs)
     return {k: (v.data if v is not None else None) for k, v in objects.items()}
 
