@@ -31,6 +31,7 @@ git pod-assign --to dev-pod --task F2.1 --goal "Parse symptom lists before stagi
     --input-file src/models/agent/concussion_agent.py \
     --instructions 'Keep parse()'"'"'s signature; {braces} and $(this) stay literal' > prompt.txt
 tail -n 22 prompt.txt
+rm prompt.txt  # (a lead would paste it to the pod; here it must not end up in the pod's change)
 git log --oneline -1 --stat | cat
 git notes --ref=pods show HEAD
 
@@ -169,6 +170,7 @@ step "The daily view: queue, rejected bundles, who holds each task since when, w
 show git pod-status
 
 step "Merge the task branch; git pod-verify judges every commit as the hooks would have (CI runs it)"
+rm -f prompt-qa.txt tests/test_parser.py  # the submitted test arrives with the branch
 git merge -q --no-edit pods/F2.1
 show git pod-verify --all
 
