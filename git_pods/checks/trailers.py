@@ -8,6 +8,7 @@ from typing import Any
 from git_pods.bundle import CHANGELOG, DIFF, DIGESTED, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE, bundle_digest
 from git_pods.checks.artifact import check_bytes
 from git_pods.checks.rules import violation
+from git_pods.gitio.staged import pod_trailers
 from git_pods.record import record
 from git_pods.violation import Violation
 
@@ -98,14 +99,7 @@ def expected_of(
     return expected, found
 
 
-def parse(text: str) -> dict[str, list[str]]:
-    """`git interpret-trailers --parse` output as lower-cased key -> values, in order."""
-    out: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            out.setdefault(key.strip().lower(), []).append(value.strip())
-    return out
+parse = pod_trailers  # `git interpret-trailers --parse` output as lower-cased key -> values
 
 
 def compare(
