@@ -93,7 +93,7 @@ def test_a_shallow_clone_that_lacks_the_range_is_exit_3(honest: Path, tmp_path: 
 
 
 @pytest.mark.parametrize(
-    ("args", "message"), [([], "pass --range A..B or --all"), (["--range", "x..y", "--all"], "pass --range")]
+    ("args", "message"), [([], "pass --range A..B or --all"), (["--range", "x..y", "--all"], "not both")]
 )
 def test_wrong_uses(honest: Path, args: list[str], message: str) -> None:
     result = cli(honest, "verify", *args)

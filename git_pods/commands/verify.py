@@ -34,7 +34,10 @@ def run(
     annotate: str | None = None,
 ) -> int:
     if bool(range_) == all_:
-        raise UsageError("pass --range A..B or --all", hint="in CI: git pod-verify --range origin/main..HEAD")
+        raise UsageError(
+            "pass --range A..B or --all, not both" if all_ else "pass --range A..B or --all",
+            hint="in CI: git pod-verify --range origin/main..HEAD",
+        )
     if annotate is not None and annotate not in ANNOTATIONS:
         raise UsageError(f"--annotate takes github or gitlab, not {annotate!r}")
     if range_ is not None and (range_.startswith("-") or not range_.strip()):
