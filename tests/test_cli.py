@@ -25,6 +25,7 @@ PENDING = [
         "handoff",
         "status",
         "verify",
+        "sync",
     )
 ]
 

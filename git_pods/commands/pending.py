@@ -6,7 +6,6 @@ from git_pods import __version__
 from git_pods.errors import NotImplementedYet
 
 PLANNED = {
-    "sync": "remotes: notes sync, push, pull requests",
     "report": "metrics and reports",
 }
 

@@ -1,0 +1,299 @@
+"""Notes sync: the remote's metric events merged into the local notes ref, then the union pushed.
+
+The one way git-pods moves notes between clones (`git pod-sync`, `git pod-promote --push` and
+the pre-push hook all call `sync`). FACTS.md, "git notes": a forced fetch onto the local notes
+ref silently loses unpushed notes, and two clones pushing notes race. So:
+
+1. fetch the remote's notes into `refs/notes/remotes/<remote>/<name>` (forced onto that
+   tracking ref only; the local ref is never fetched into);
+2. merge it into the local notes with the `cat_sort_uniq` rule (every line of both sides,
+   sorted, each once, blank lines dropped: one JSON event per line stays whole), written as one
+   merge commit by `git fast-import` and moved in with a compare-and-swap `update-ref`, so a
+   promote or hook writing notes meanwhile is never overwritten (the merge is redone);
+3. push the local notes ref, never forced; when another clone pushed in between, the push is
+   refused and everything is done again after a short, growing, randomised wait.
+
+Nothing is ever written to the user's git config, and git never prompts for credentials here
+(`GIT_TERMINAL_PROMPT=0`, no askpass): a remote that wants them is an error with the fix.
+Concurrent syncs in one repository queue on a kernel lock in the common git folder.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from git_pods.errors import RepoStateError, UsageError
+from git_pods.gitio.fastimport import data as _data
+from git_pods.gitio.locks import ProcessLock, git_lock_error, lock_in_stderr
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.runner import Git
+from git_pods.record import record
+
+ATTEMPTS = 8
+NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"}
+_SSH = "ssh -o BatchMode=yes"  # an ssh remote never asks for a passphrase or a host key
+_SCRATCH = "refs/pods-sync"
+_REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "cannot lock ref", "stale info")
+_DENIED = (
+    "permission denied",
+    "403",
+    "401",
+    "authentication failed",
+    "could not read username",
+    "terminal prompts disabled",
+    "access denied",
+    "not allowed",
+    "protected",
+    "pre-receive hook declined",
+    "read only",
+    "read-only",
+)
+
+
+class SyncError(RepoStateError):
+    """The notes could not be exchanged with the remote (exit 3, with the reason and the fix)."""
+
+
+@record
+class Synced:
+    """What a sync did."""
+
+    remote: str
+    ref: str
+    fetched: str | None  # the remote's notes tip (None: the remote has no notes yet)
+    merged: int  # commits whose notes were merged from the remote
+    local: str | None  # the local notes tip afterwards
+    pushed: bool  # the remote now holds the local tip
+    attempts: int
+
+
+def tracking_ref(remote: str, notes_ref: str) -> str:
+    """Where the remote's notes are fetched to: refs/notes/remotes/<remote>/<name>."""
+    name = notes_ref.removeprefix("refs/notes/")
+    return f"refs/notes/remotes/{remote}/{name}"
+
+
+def check_remote(git: Git, remote: str) -> None:
+    """A remote name the repository knows (a URL or an option is refused: nothing is fetched
+    from where the repository's own config does not say)."""
+    if not remote or remote.startswith("-") or any(c.isspace() for c in remote):
+        raise UsageError(f"not a remote name: {remote!r}", hint="git remote -v lists them")
+    names = git.run(["remote"], check=False).stdout.decode("utf-8", "replace").split()
+    if remote not in names:
+        hint = f"known remotes: {', '.join(names)}" if names else "add one: git remote add origin URL"
+        raise UsageError(f"no remote named {remote!r} in this repository", hint=hint)
+
+
+def sync(git: Git, common: Path, remote: str, notes_ref: str, *, push: bool = True) -> Synced:
+    """Fetch, merge and (unless push is False) push the notes; retried when another clone won
+    the race to push. Raises SyncError when the remote cannot be read or written."""
+    check_remote(git, remote)
+    tracking = tracking_ref(remote, notes_ref)
+    with ProcessLock(common / "pods" / "sync.lock", "git pod-sync", wait=True):
+        for attempt in range(1, ATTEMPTS + 1):
+            fetched = _fetch(git, remote, notes_ref, tracking)
+            local, merged = _merge(git, notes_ref, fetched, remote)
+            if not push or local is None or local == fetched:
+                return Synced(remote, notes_ref, fetched, merged, local, local == fetched, attempt)
+            if _push(git, remote, notes_ref, local):
+                git.run(["update-ref", tracking, local], check=False)  # what the remote holds now
+                return Synced(remote, notes_ref, fetched, merged, local, True, attempt)
+            time.sleep(random.uniform(0.05, 0.1 * 2**attempt))  # another clone pushed: again
+    raise SyncError(
+        f"the notes on {remote} kept moving: {ATTEMPTS} attempts lost the race to other clones",
+        hint="run git pod-sync again in a moment",
+    )
+
+
+def _env() -> dict[str, str]:
+    env = dict(NO_PROMPT)
+    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
+        env["GIT_SSH_COMMAND"] = _SSH
+    return env
+
+
+def _fetch(git: Git, remote: str, notes_ref: str, tracking: str) -> str | None:
+    """The remote's notes tip, fetched onto the tracking ref; None when the remote has none."""
+    args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"+{notes_ref}:{tracking}"]
+    done = git.run(args, env=_env(), check=False)
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        if "couldn't find remote ref" in stderr or "could not find remote ref" in stderr.lower():
+            git.run(["update-ref", "-d", tracking], check=False)  # the remote has no notes (any more)
+            return None
+        lock = lock_in_stderr(stderr)
+        if lock is not None:
+            raise git_lock_error(lock)
+        raise SyncError(
+            f"cannot fetch the notes from {remote}: {_last_line(stderr)}",
+            hint=_access_hint(remote, stderr, "read"),
+        )
+    found = read_objects(git, [tracking])[tracking]
+    return found.sha if found is not None else None
+
+
+def _merge(git: Git, notes_ref: str, theirs: str | None, remote: str) -> tuple[str | None, int]:
+    """Merge the fetched notes into the local notes ref (compare-and-swap; redone when a local
+    writer moved the ref meanwhile). Returns the local tip and how many notes were merged."""
+    for _attempt in range(20):
+        mine_obj = read_objects(git, [notes_ref])[notes_ref]
+        mine = mine_obj.sha if mine_obj is not None else None
+        if theirs is None or mine == theirs:
+            return mine, 0
+        if mine is None:
+            new, merged = theirs, _count(git, None, theirs)
+        elif _is_ancestor(git, theirs, mine):
+            return mine, 0
+        elif _is_ancestor(git, mine, theirs):
+            new, merged = theirs, _count(git, mine, theirs)
+        else:
+            new, merged = _merge_commit(git, mine, theirs, remote)
+        request = f"update {notes_ref} {new} {mine}\n" if mine else f"create {notes_ref} {new}\n"
+        done = git.run(
+            ["update-ref", "--stdin", "-m", f"git pod-sync: notes from {remote}"],
+            input=request.encode(),
+            check=False,
+        )
+        if done.returncode == 0:
+            return new, merged
+        lock = lock_in_stderr(done.stderr.decode("utf-8", "replace"))
+        if lock is not None and time.time() - _mtime(lock) > 2:
+            raise git_lock_error(lock)
+        time.sleep(random.uniform(0.01, 0.05))
+    raise SyncError(f"{notes_ref} kept moving while merging the notes from {remote}", hint="run it again")
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
+
+
+def _is_ancestor(git: Git, older: str, newer: str) -> bool:
+    return git.run(["merge-base", "--is-ancestor", older, newer], check=False).returncode == 0
+
+
+def _count(git: Git, old: str | None, new: str) -> int:
+    """How many notes differ between two notes commits."""
+    args = (
+        ["diff-tree", "-r", "--name-only", "-z", old, new]
+        if old
+        else ["ls-tree", "-r", "--name-only", "-z", new]
+    )
+    return len([p for p in git.run(args).stdout.split(b"\0") if p])
+
+
+_HEX = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def _merge_commit(git: Git, mine: str, theirs: str, remote: str) -> tuple[str, int]:
+    """One notes commit with both tips as parents: for each commit whose note differs, every line
+    of both sides, sorted, each once (git's cat_sort_uniq), blank lines dropped."""
+    raw = git.run(["diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", mine, theirs]).stdout
+    fields = raw.split(b"\0")
+    local: dict[str, str] = {}
+    remote_side: dict[str, str] = {}
+    for i in range(0, len(fields) - 1, 2):
+        meta, path = fields[i], fields[i + 1]
+        if not meta.startswith(b":"):
+            continue
+        _om, _nm, old, new, status = meta[1:].decode("ascii").split(" ")
+        commit = path.replace(b"/", b"")
+        if not _HEX.fullmatch(commit):
+            continue  # not a note (notes trees hold only fanned-out object names)
+        key = commit.decode("ascii")
+        if status != "A":
+            local[key] = old
+        if status != "D":
+            remote_side[key] = new
+    keys = sorted(set(local) | set(remote_side))
+    blobs = read_objects(git, {*local.values(), *remote_side.values()})
+    texts: dict[str, bytes] = {}
+    for key in keys:
+        lines: set[bytes] = set()
+        for side in (local, remote_side):
+            obj = blobs.get(side[key]) if key in side else None
+            if obj is not None:
+                lines |= {line.rstrip(b"\r") for line in obj.data.split(b"\n") if line.strip()}
+        if key not in remote_side and key in local:
+            continue  # only ours changed (or theirs deleted it): ours, as it is, stays
+        texts[key] = b"".join(line + b"\n" for line in sorted(lines))
+    branch = f"{_SCRATCH}/{os.getpid()}"
+    ident = _ident(git)
+    out = [f"commit {branch}\nmark :1\ncommitter {ident} {int(time.time())} +0000\n".encode()]
+    out.append(_data(f"git pod-sync: merge the notes from {remote}\n".encode()))
+    out.append(f"from {mine}\nmerge {theirs}\n".encode())
+    for key, text in texts.items():
+        out.append(f"N inline {key}\n".encode() + _data(text))
+    out.append(f"\nget-mark :1\nreset {branch}\n\ndone\n".encode())
+    args = ["-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--done"]
+    done = git.run(args, input=b"".join(out), check=False)
+    sha = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode != 0 or not _HEX.fullmatch(sha.encode()):
+        raise SyncError(
+            f"git fast-import could not merge the notes: {done.stderr.decode('utf-8', 'replace')}"
+        )
+    return sha, len(texts)
+
+
+def _ident(git: Git) -> str:
+    done = git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
+    if done.returncode != 0:
+        return "git-pods <git-pods@localhost>"
+    return done.stdout.decode("utf-8", "replace").strip().rsplit(" ", 2)[0]
+
+
+def _push(git: Git, remote: str, notes_ref: str, local: str) -> bool:
+    """Push the local notes (never forced, no hooks: this is git-pods' own push); False when
+    another clone pushed first."""
+    args = ["push", "--quiet", "--no-verify", "--porcelain", remote, f"{local}:{notes_ref}"]
+    done = git.run(args, env=_env(), check=False)
+    if done.returncode == 0:
+        return True
+    text = (done.stdout + done.stderr).decode("utf-8", "replace")
+    if any(marker in text for marker in _REJECTED) and not _denied(text):
+        return False
+    raise SyncError(
+        f"cannot push the notes to {remote}: {_last_line(text)}",
+        hint=_access_hint(remote, text, "write"),
+    )
+
+
+def _denied(text: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in _DENIED)
+
+
+def _access_hint(remote: str, stderr: str, what: str) -> str:
+    if _denied(stderr) or "could not read from remote" in stderr.lower():
+        if what == "write":
+            return (
+                f"you may {what} code there but not notes, or not at all (a fork's upstream): the "
+                f"notes stay here and in refs/notes/remotes/{remote}/; sync with a remote you may "
+                "push to (git pod-sync <your fork>), or ask a maintainer to run git pod-sync"
+            )
+        return f"check that you can reach {remote} without a prompt (ssh agent, credential helper)"
+    return f"check the remote: git ls-remote {remote}"
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no message)"
+
+
+def summary(done: Synced) -> Mapping[str, object]:
+    return {
+        "remote": done.remote,
+        "ref": done.ref,
+        "remote_tip": done.fetched,
+        "merged": done.merged,
+        "local_tip": done.local,
+        "pushed": done.pushed,
+        "attempts": done.attempts,
+    }
