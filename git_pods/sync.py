@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from git_pods.errors import RepoStateError, UsageError
-from git_pods.gitio.fastimport import data as _data
 from git_pods.gitio.locks import ProcessLock, git_lock_error, lock_in_stderr
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
@@ -37,12 +35,14 @@ from git_pods.record import record
 ATTEMPTS = 8
 NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"}
 _SSH = "ssh -o BatchMode=yes"  # an ssh remote never asks for a passphrase or a host key
-_SCRATCH = "refs/pods-sync"
+_SCRATCH = "refs/notes/git-pods-sync"  # outside refs/notes/pods*: rewriteRef never copies into it
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "cannot lock ref", "stale info")
 _DENIED = (
     "permission denied",
-    "403",
-    "401",
+    "error: 403",
+    "error: 401",
+    "http 403",
+    "http 401",
     "authentication failed",
     "could not read username",
     "terminal prompts disabled",
@@ -189,64 +189,35 @@ def _count(git: Git, old: str | None, new: str) -> int:
     return len([p for p in git.run(args).stdout.split(b"\0") if p])
 
 
-_HEX = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
-
-
 def _merge_commit(git: Git, mine: str, theirs: str, remote: str) -> tuple[str, int]:
-    """One notes commit with both tips as parents: for each commit whose note differs, every line
-    of both sides, sorted, each once (git's cat_sort_uniq), blank lines dropped."""
-    raw = git.run(["diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", mine, theirs]).stdout
-    fields = raw.split(b"\0")
-    local: dict[str, str] = {}
-    remote_side: dict[str, str] = {}
-    for i in range(0, len(fields) - 1, 2):
-        meta, path = fields[i], fields[i + 1]
-        if not meta.startswith(b":"):
-            continue
-        _om, _nm, old, new, status = meta[1:].decode("ascii").split(" ")
-        commit = path.replace(b"/", b"")
-        if not _HEX.fullmatch(commit):
-            continue  # not a note (notes trees hold only fanned-out object names)
-        key = commit.decode("ascii")
-        if status != "A":
-            local[key] = old
-        if status != "D":
-            remote_side[key] = new
-    keys = sorted(set(local) | set(remote_side))
-    blobs = read_objects(git, {*local.values(), *remote_side.values()})
-    texts: dict[str, bytes] = {}
-    for key in keys:
-        lines: set[bytes] = set()
-        for side in (local, remote_side):
-            obj = blobs.get(side[key]) if key in side else None
-            if obj is not None:
-                lines |= {line.rstrip(b"\r") for line in obj.data.split(b"\n") if line.strip()}
-        if key not in remote_side and key in local:
-            continue  # only ours changed (or theirs deleted it): ours, as it is, stays
-        texts[key] = b"".join(line + b"\n" for line in sorted(lines))
-    branch = f"{_SCRATCH}/{os.getpid()}"
-    ident = _ident(git)
-    out = [f"commit {branch}\nmark :1\ncommitter {ident} {int(time.time())} +0000\n".encode()]
-    out.append(_data(f"git pod-sync: merge the notes from {remote}\n".encode()))
-    out.append(f"from {mine}\nmerge {theirs}\n".encode())
-    for key, text in texts.items():
-        out.append(f"N inline {key}\n".encode() + _data(text))
-    out.append(f"\nget-mark :1\nreset {branch}\n\ndone\n".encode())
-    args = ["-c", "fastimport.unpackLimit=0", "fast-import", "--quiet", "--done"]
-    done = git.run(args, input=b"".join(out), check=False)
-    sha = done.stdout.decode("ascii", "replace").strip()
-    if done.returncode != 0 or not _HEX.fullmatch(sha.encode()):
-        raise SyncError(
-            f"git fast-import could not merge the notes: {done.stderr.decode('utf-8', 'replace')}"
+    """One notes merge commit with both tips as parents, made by git's own `cat_sort_uniq`
+    notes merge (every line of both sides, sorted, each once, blank lines dropped) on a scratch
+    notes ref, so the local ref only ever moves by compare-and-swap. Notes of commits this clone
+    does not have merge like any other."""
+    scratch = f"{_SCRATCH}/{os.getpid()}"
+    for stale in git.run(["for-each-ref", "--format=%(refname)", _SCRATCH]).stdout.decode().split():
+        git.run(["update-ref", "-d", stale], check=False)  # a killed sync's leftover
+    git.run(["update-ref", scratch, mine])
+    try:
+        done = git.run(
+            ["notes", f"--ref={scratch}", "merge", "--quiet", "-s", "cat_sort_uniq", theirs],
+            env=_identity(git),
+            check=False,
         )
-    return sha, len(texts)
+        if done.returncode != 0:
+            why = _last_line(done.stderr.decode("utf-8", "replace"))
+            raise SyncError(f"git could not merge the notes from {remote}: {why}")
+        new = git.run(["rev-parse", "--verify", scratch]).stdout.decode().strip()
+    finally:
+        git.run(["update-ref", "-d", scratch], check=False)
+    return new, _count(git, mine, new)
 
 
-def _ident(git: Git) -> str:
-    done = git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
-    if done.returncode != 0:
-        return "git-pods <git-pods@localhost>"
-    return done.stdout.decode("utf-8", "replace").strip().rsplit(" ", 2)[0]
+def _identity(git: Git) -> dict[str, str]:
+    """The committer git knows, or a stand-in for the notes merge commit (a CI runner may have none)."""
+    if git.run(["var", "GIT_COMMITTER_IDENT"], check=False).returncode == 0:
+        return {}
+    return {"GIT_COMMITTER_NAME": "git-pods", "GIT_COMMITTER_EMAIL": "git-pods@localhost"}
 
 
 def _push(git: Git, remote: str, notes_ref: str, local: str) -> bool:
@@ -257,12 +228,20 @@ def _push(git: Git, remote: str, notes_ref: str, local: str) -> bool:
     if done.returncode == 0:
         return True
     text = (done.stdout + done.stderr).decode("utf-8", "replace")
-    if any(marker in text for marker in _REJECTED) and not _denied(text):
+    if any(marker in text for marker in _REJECTED) and not _denied(_reason(text)):
         return False
     raise SyncError(
         f"cannot push the notes to {remote}: {_last_line(text)}",
         hint=_access_hint(remote, text, "write"),
     )
+
+
+def _reason(text: str) -> str:
+    """The line of git's push output that says why (the porcelain `!` line, else the last)."""
+    for line in text.splitlines():
+        if line.startswith("!"):
+            return line.split("\t")[-1].strip()
+    return _last_line(text)
 
 
 def _denied(text: str) -> bool:

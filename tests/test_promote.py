@@ -216,7 +216,7 @@ def test_series_sets_the_queue_order(pods: Path) -> None:
         (["patch_9"], "not in the queue (.patches/queue/): patch_9"),
         (["patch_1", "--all"], "pass patch ids or --all, not both"),
         (["--all", "--onto", "bad..name"], "is not a valid branch name"),
-        (["--all", "--push"], "--push is not implemented yet"),
+        (["--all", "--push", "--dry-run"], "--push does not go with --dry-run"),
     ],
 )
 def test_wrong_uses_exit_2_and_change_nothing(pods: Path, args: list[str], message: str) -> None:

@@ -13,7 +13,7 @@ from git_pods.bundle import PATCHES_DIR, QUEUE_DIR, REJECTED_DIR, TRACE, in_fold
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
 from git_pods.config import CONFIG_PATH, load_config, with_protected
-from git_pods.errors import ConfigError, NotImplementedYet, RepoStateError, UsageError
+from git_pods.errors import ConfigError, RepoStateError, UsageError
 from git_pods.fsio import remove_tree
 from git_pods.gitio.locks import ProcessLock
 from git_pods.gitio.objects import Obj, read_objects
@@ -48,11 +48,8 @@ class PromoteOptions:
 
 
 def run(options: PromoteOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
-    if options.push:
-        raise NotImplementedYet(
-            "--push is not implemented yet (it arrives with notes sync and pull requests)",
-            hint="promote without --push, then git push the branch",
-        )
+    if options.push and options.dry_run:
+        raise UsageError("--push does not go with --dry-run: a dry run changes and sends nothing")
     if options.onto is not None and (
         branch_problem(options.onto) or options.onto == "HEAD" or options.onto.startswith(("refs/", "-"))
     ):
@@ -200,7 +197,14 @@ def _promote(
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
     finally:
         remove_tree(scratch)
-    return reporting.report(out, json_mode, ordered, notices, options.dry_run, root)
+    pushed = None
+    if options.push:
+        from git_pods.promote.push import push_all
+
+        branches = [o.branch for o in ordered if o.status in ("promoted", "already") and o.branch]
+        remote = config.remote or "origin"
+        pushed = push_all(git, root, common, remote, config.notes_ref, branches, config.default_branch)
+    return reporting.report(out, json_mode, ordered, notices, options.dry_run, root, pushed)
 
 
 def _scratch(folder: Path) -> Path:

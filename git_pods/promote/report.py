@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from git_pods.bundle import REJECTED_DIR
 from git_pods.commands.output import write_json
 from git_pods.promote.outcome import Outcome
+from git_pods.promote.push import Pushed
 from git_pods.violation import Violation
+
+if TYPE_CHECKING:
+    from git_pods.promote.push import Pushed
 
 _LABEL = {
     "promoted": ("promoted", "would promote"),
@@ -20,10 +24,24 @@ _LABEL = {
 
 
 def report(
-    out: TextIO, json_mode: bool, outcomes: list[Outcome], notices: list[str], dry_run: bool, root: Path
+    out: TextIO,
+    json_mode: bool,
+    outcomes: list[Outcome],
+    notices: list[str],
+    dry_run: bool,
+    root: Path,
+    pushed: Pushed | None = None,
 ) -> int:
-    code = max((o.exit for o in outcomes), default=0)
+    code = max([*(o.exit for o in outcomes), pushed.code if pushed else 0])
     if json_mode:
+        extra: dict[str, object] = {}
+        if pushed is not None:
+            extra["push"] = {
+                "branches": pushed.branches,
+                "notes": pushed.notes,
+                "pull_requests": pushed.pull_requests,
+                "messages": pushed.lines,
+            }
         write_json(
             out,
             "promote",
@@ -32,6 +50,7 @@ def report(
             dry_run=dry_run,
             bundles=[_as_json(o, dry_run) for o in outcomes],
             notices=notices,
+            **extra,
         )
         return code
     for line in notices:
@@ -55,6 +74,8 @@ def report(
         ", ".join(parts) or "nothing to do, the queue is empty"
     )
     out.write(total + ("; dry run: nothing was changed\n" if dry_run else "\n"))
+    for line in pushed.lines if pushed else []:
+        out.write(line + "\n")
     return code
 
 
