@@ -3,6 +3,7 @@ at push time, for every ref of the push; a new branch is judged only for its new
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -123,3 +124,36 @@ def test_the_frameworks_range_is_read_when_stdin_is_empty(pushing: Path, new_bra
         [hook, "pre-push"], cwd=pushing, env=outside, input="", capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and done.stderr == ""  # no framework, no lines: nothing pushed
+
+
+def _note(root: Path, text: str) -> None:
+    head = git(root, "rev-parse", "HEAD").strip()
+    line = json.dumps({"ts": "2026-01-01T00:00:00Z", "v": 1, "event": "reviewed", "by": text})
+    git(root, "notes", "--ref=pods", "add", "-f", "-m", line, head)
+
+
+def test_a_verified_push_takes_the_notes_along(pushing: Path, tmp_path: Path) -> None:
+    (pushing / "N.md").write_text("n\n")
+    git(pushing, "add", "N.md")
+    git(pushing, "commit", "-q", "-m", "n")
+    _note(pushing, "lead")
+    done = _push(pushing, "origin", "main")
+    assert done.returncode == 0, done.stderr
+    remote = tmp_path / "remote.git"
+    assert git(remote, "rev-parse", "refs/notes/pods") == git(pushing, "rev-parse", "refs/notes/pods")
+    assert (pushing / ".git/config").read_text().count("refs/notes") == 1  # only init's fetch refspec
+
+
+def test_a_remote_refusing_notes_does_not_stop_the_push(pushing: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do case $ref in refs/notes/*) exit 1;; esac; done\n")
+    hook.chmod(0o755)
+    (pushing / "M.md").write_text("m\n")
+    git(pushing, "add", "M.md")
+    git(pushing, "commit", "-q", "-m", "m")
+    _note(pushing, "lead")
+    done = _push(pushing, "origin", "main")
+    assert done.returncode == 0, done.stderr
+    assert "notes not pushed to origin" in done.stderr and "git pod-sync origin" in done.stderr
+    assert _remote(pushing, "refs/heads/main") == git(pushing, "rev-parse", "HEAD").strip()

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from git_pods.commands.hook import skipped
 from git_pods.commands.output import write_json
-from git_pods.errors import UsageError
+from git_pods.errors import GitPodsError, UsageError
 from git_pods.fsio import write_atomic
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git, git_dir, require_root
@@ -148,7 +148,29 @@ def pre_push(
             f"git-pods: push to {remote} refused by pod-pre-push: {count} problem(s) in what is pushed\n"
             "    fix them in new commits (promoted records never change), or rewrite the unpushed commits\n"
         )
+    elif named and ranges:
+        _notes_along(git, common, remote, err)
     return code
+
+
+def _notes_along(git: Git, common: Path, remote: str, err: TextIO) -> None:
+    """Push the notes along with a verified push, when this clone has notes the remote was last
+    seen without: through the one notes sync, never prompting; a failure only warns (the user's
+    push goes on, and `git pod-sync` finishes later)."""
+    from git_pods.config import load_config
+    from git_pods.sync import sync, tracking_ref
+
+    notes_ref = load_config(git.cwd)[0].notes_ref
+    tracking = tracking_ref(remote, notes_ref)
+    tips = read_objects(git, [notes_ref, tracking])
+    mine, seen = tips[notes_ref], tips[tracking]
+    if mine is None or (seen is not None and seen.sha == mine.sha):
+        return  # nothing new to send: no network round trip on an ordinary push
+    try:
+        sync(git, common, remote, notes_ref)
+    except GitPodsError as exc:
+        err.write(f"git-pods: warning: notes not pushed to {remote}: {exc.message}\n")
+        err.write(f"    the push goes on; git pod-sync {remote} sends them later\n")
 
 
 def framework_lines(env: Mapping[str, str]) -> list[str]:
