@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +328,31 @@ def test_a_framework_repository_without_the_git_pods_hooks(repo: Path) -> None:
     hooks = repo / ".git/hooks"
     assert f"{hooks / 'post-rewrite'}: GP603 no post-rewrite hook" in result.out  # native there too
     assert f"{hooks / 'pre-commit'}: GP603" not in result.out  # the framework's business
+
+
+def test_remote_notes_state_and_the_forge_cli(repo: Path, tmp_path: Path) -> None:
+    from promoting import pods_repo
+
+    root = pods_repo(repo)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    head = git(root, "rev-parse", "HEAD").strip()
+    git(
+        root,
+        "notes",
+        "--ref=pods",
+        "add",
+        "-m",
+        '{"ts":"2026-01-01T00:00:00Z","v":1,"event":"reviewed"}',
+        head,
+    )
+    found = json.loads(cli(root, "doctor", "--json").out)
+    assert "GP800" in {v["rule"] for v in found["violations"]}
+    assert cli(root, "sync").code == 0
+    found = json.loads(cli(root, "doctor", "--json").out)
+    assert "GP800" not in {v["rule"] for v in found["violations"]}
+    if shutil.which("gh") is None:
+        git(root, "remote", "add", "hub", "https://github.com/example/project.git")
+        found = json.loads(cli(root, "doctor", "--json").out)
+        assert any(v["rule"] == "GP801" and "gh" in v["message"] for v in found["violations"])

@@ -658,6 +658,24 @@ _RULES = [
         "warning",
     ),
     _r(
+        "GP800",
+        "notes not synced",
+        "This clone holds metric events (refs/notes/pods) that the remote did not have when it was "
+        "last synced, or it was never synced: teammates' reports do not see them yet. git-pods "
+        "pushes notes with git pod-sync, git pod-promote --push and the pre-push hook.",
+        "git pod-sync",
+        "warning",
+    ),
+    _r(
+        "GP801",
+        "forge CLI missing",
+        "The remote is on GitHub or GitLab, but its CLI (gh or glab) is not installed, so "
+        "git pod-promote --push cannot open the pull request itself: it writes the body to a file "
+        "and prints the forge's compare URL instead.",
+        "install gh (or glab) and log in: gh auth login",
+        "warning",
+    ),
+    _r(
         "GP700",
         "ledger name and task differ",
         "A task's ledger is .pods/tasks/<TASK>.yaml and holds that task's packet; the file name and "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import TextIO
@@ -52,6 +53,7 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
     else:
         _native_hooks(folder, report, tuple(native.HOOKS))
     _notes(git, config, report, str((git_dir(root) or root / ".git") / "config"))
+    _remotes(git, config, report)
     code = worst_exit(report.problems)
     _print(report, out, json_mode, code)
     return code
@@ -215,6 +217,44 @@ def _notes(git: Git, config: Config, report: Report, config_file: str) -> None:
             "notes",
             f"{config.notes_ref}: rewriteRef, cat_sort_uniq merges, fetch from {len(remotes)} remote(s)",
         )
+
+
+def _remotes(git: Git, config: Config, report: Report) -> None:
+    """Each remote's notes as last seen (no network: the tracking ref git pod-sync keeps) and the
+    forge CLI that git pod-promote --push would use for it."""
+    from git_pods.gitio.objects import read_objects
+    from git_pods.sync import tracking_ref
+
+    remotes = notes.remotes(git)
+    if not remotes:
+        report.ok("remotes", "none yet (git pod-sync and --push need one)")
+        return
+    tips = read_objects(git, [config.notes_ref, *(tracking_ref(r, config.notes_ref) for r in remotes)])
+    mine = tips[config.notes_ref]
+    for remote in remotes:
+        seen = tips[tracking_ref(remote, config.notes_ref)]
+        if mine is not None and (seen is None or seen.sha != mine.sha):
+            found = violation(
+                "GP800",
+                f"this clone has notes {remote} was last seen without"
+                if seen
+                else f"notes never synced with {remote}",
+                hint=f"git pod-sync {remote}",
+            )
+            report.bad("remotes", found)
+        url = git.run(["remote", "get-url", remote], check=False).stdout.decode("utf-8", "replace").lower()
+        cli = "gh" if "github" in url else "glab" if "gitlab" in url else None
+        if cli and shutil.which(cli) is None:
+            report.bad(
+                "remotes",
+                violation(
+                    "GP801",
+                    f"{remote} is on {'GitHub' if cli == 'gh' else 'GitLab'} but {cli} is not installed: "
+                    "git pod-promote --push writes the pull request's body to a file instead",
+                    hint=f"install {cli} and log in ({cli} auth login)",
+                ),
+            )
+    report.ok("remotes", f"{', '.join(remotes)}: notes in sync as last seen")
 
 
 def _without(key: str) -> str:
