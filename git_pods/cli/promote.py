@@ -57,7 +57,12 @@ def promote(
         ),
     ] = None,
     push: Annotated[
-        bool, typer.Option("--push", help="Push the branch and the notes (not implemented yet).")
+        bool,
+        typer.Option(
+            "--push",
+            help="Then push the task branches and the notes (git pod-sync) and open or update each "
+            "branch's pull request (gh or glab).",
+        ),
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and build everything, change nothing.")
