@@ -720,6 +720,102 @@ _RULES = [
         "hand off to one of the pods listed, change the pod's next in .pods/config.yaml, or --force "
         "(recorded in the ledger as forced)",
     ),
+    _r(
+        "GP810",
+        "webhook URL variable not set",
+        "A webhook target in .pods/config.yaml names an environment variable (url_env) for its URL, "
+        "and that variable is unset or empty here, so the target was skipped. URLs are secrets: they "
+        "live in the environment (a CI secret, a shell profile), never in the config. Nothing else "
+        "changes: the promote or handoff went through.",
+        "set the variable named in the message (e.g. a CI secret), or remove the target from webhooks",
+        "warning",
+    ),
+    _r(
+        "GP811",
+        "webhook URL refused",
+        "The environment variable holds something that is not an http:// or https:// URL with a host "
+        "(a file:// URL, another scheme, a URL with a user name or password, spaces or control "
+        "characters, or garbage), so nothing was sent. The value itself is never printed.",
+        "put the webhook's https:// URL in the variable named in the message",
+        "warning",
+    ),
+    _r(
+        "GP812",
+        "webhook unreachable",
+        "The webhook's host could not be reached: connection refused, the host name did not resolve, "
+        "TLS failed, or the connection broke. The event was not delivered and is not retried; it stays "
+        "in the notes, and the promote or handoff is unaffected.",
+        "check the URL in the variable and the network (https_proxy, no_proxy); the event stays in the notes",
+        "warning",
+    ),
+    _r(
+        "GP813",
+        "webhook timed out",
+        "The webhook did not answer within the time budget (a few seconds), so git-pods stopped "
+        "waiting: a slow chat service must not slow a promote. The event may or may not have arrived; "
+        "it is not retried.",
+        "check the service's status; the events stay in the notes",
+        "warning",
+    ),
+    _r(
+        "GP814",
+        "webhook answered with an error",
+        "The webhook answered with an HTTP error (4xx: the URL is wrong, revoked, or the payload was "
+        "refused; 5xx: the service failed) or a redirect, which is not followed. The event was not "
+        "delivered and is not retried.",
+        "for 403/404/410 renew the webhook URL and update the variable; for 5xx check the service",
+        "warning",
+    ),
+    _r(
+        "GP815",
+        "pull request not opened",
+        "After promote pushed a task branch, no pull or merge request could be opened or updated "
+        "for it: the remote is not on a forge git-pods knows (github.com, GH_HOST, gitlab.com, "
+        "GITLAB_HOST), the forge's CLI (gh, glab) is not on PATH, or it failed (not logged in, no "
+        "permission, no network). The branch is pushed; the request's body was written to "
+        "<git-common-dir>/pods/pr/<branch>.md and, for a known forge, the URL to open it by hand "
+        "was printed. Nothing prompted for credentials.",
+        "install the forge's CLI and log in (gh auth login, glab auth login), then promote again with "
+        "--push; or open the printed URL and paste the body file",
+        "warning",
+    ),
+    _r(
+        "GP816",
+        "pull request labels not added",
+        "The pull or merge request was opened or updated, but its pod:<pod> labels could not be "
+        "added or created (the token may not write issues or labels: in GitHub Actions that needs "
+        "`issues: write`).",
+        "give the token permission to create labels, or create the pod:<pod> labels by hand",
+        "warning",
+    ),
+    _r(
+        "GP817",
+        "pod without owners",
+        "git pod-init --codeowners writes CODEOWNERS lines from each pod's paths and owners in "
+        ".pods/config.yaml; a pod that lists no owners gets no lines, so its paths keep whatever "
+        "owners other lines give them.",
+        "add owners to the pod in .pods/config.yaml (owners: ['@org/team']), then run git pod-init "
+        "--codeowners again",
+        "warning",
+    ),
+    _r(
+        "GP818",
+        "path glob not expressible in CODEOWNERS",
+        "A pod's path glob holds a character that CODEOWNERS files read differently on GitHub and "
+        "GitLab or cannot hold at all (white space, [ ], { }, a backslash) or an empty folder name, "
+        "so it was left out of CODEOWNERS.",
+        "rename the glob in .pods/config.yaml to use only names, / and the wildcards *, ** and ?",
+        "warning",
+    ),
+    _r(
+        "GP819",
+        "owner not usable in CODEOWNERS",
+        "CODEOWNERS names an owner as @user, @org/team (GitHub), @group/subgroup or @@role (GitLab), "
+        "or an email address; an owner written otherwise (or holding white space) would make the "
+        "forge ignore the whole line, so that owner was left out.",
+        "write the owner as @name, @org/team or an email address in .pods/config.yaml",
+        "warning",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

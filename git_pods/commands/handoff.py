@@ -126,6 +126,10 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
             "the ledger would not be valid with this handoff; nothing was handed off", rule=broken[0].rule
         )
     commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref, head).commit
+    if config.webhooks:  # the team hears of it; a target that is down changes nothing here
+        from git_pods.webhooks import notify
+
+        notify(config, [{**event, "commit": commit}], repo=root.name, err=err)
     if json_mode and not options.assign:
         write_json(
             out,

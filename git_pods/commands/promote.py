@@ -12,7 +12,7 @@ from git_pods import ids
 from git_pods.bundle import PATCHES_DIR, QUEUE_DIR, REJECTED_DIR, TRACE, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
-from git_pods.config import CONFIG_PATH, load_config, with_protected
+from git_pods.config import CONFIG_PATH, Config, load_config, with_protected
 from git_pods.errors import ConfigError, RepoStateError, UsageError
 from git_pods.fsio import remove_tree
 from git_pods.gitio.locks import ProcessLock
@@ -197,6 +197,8 @@ def _promote(
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
     finally:
         remove_tree(scratch)
+    if config.webhooks and not options.dry_run:
+        _notify(config, ordered, repo, root)
     pushed = None
     if options.push:
         from git_pods.promote.push import push_all
@@ -205,6 +207,38 @@ def _promote(
         remote = config.remote or "origin"
         pushed = push_all(git, root, common, remote, config.notes_ref, branches, config.default_branch)
     return reporting.report(out, json_mode, ordered, notices, options.dry_run, root, pushed)
+
+
+def _notify(config: Config, ordered: list[Outcome], repo: Repo, root: Path) -> None:
+    """The webhook targets hear of each bundle promoted or rejected (one message per target; a
+    target that is down is a warning and changes nothing)."""
+    import sys
+
+    from git_pods.webhooks import notify
+
+    events: list[dict[str, object]] = []
+    for o in ordered:
+        common = {"event": o.status, "pod": o.pod, "task": o.task, "patch": o.patch_id, "by": repo.by}
+        if o.status == "promoted":
+            events.append(
+                {
+                    **common,
+                    "branch": o.branch,
+                    "commit": o.commit,
+                    "added": o.added,
+                    "deleted": o.deleted,
+                    "files": o.files,
+                }
+            )
+        elif o.status == "rejected":
+            events.append({**common, "rule": o.violations[0].rule if o.violations else None})
+    if events:
+        notify(
+            config,
+            [{k: v for k, v in e.items() if v is not None} for e in events],
+            repo=root.name,
+            err=sys.stderr,
+        )
 
 
 def _scratch(folder: Path) -> Path:
