@@ -583,16 +583,14 @@ def test_a_bare_repository_exits_3_and_gets_nothing(tmp_path: Path) -> None:
     [
         (["--ci", "bitbucket"], "--ci bitbucket: no such forge"),
         (["--ci", "github", "--uninstall"], "--ci does not go with --uninstall"),
-        (["--codeowners"], "--codeowners is not implemented yet"),
-        (["--ci", "github", "--codeowners"], "--codeowners is not implemented yet"),
+        (["--codeowners", "--uninstall"], "--codeowners does not go with --uninstall"),
         (["--uninstall", "--hooks-repo", "x"], "--hooks-repo and --hooks-rev do not go with --uninstall"),
         (["--bogus"], "No such option: --bogus"),
     ],
     ids=[
         "unknown-forge",
         "ci-with-uninstall",
-        "codeowners",
-        "ci-with-codeowners",
+        "codeowners-with-uninstall",
         "uninstall-with-hooks-repo",
         "unknown-option",
     ],

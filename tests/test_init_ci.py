@@ -20,6 +20,7 @@ from helpers import BIN, Result, cli, git
 
 GITHUB = ".github/workflows/git-pods.yml"
 GITLAB = ".gitlab/git-pods.yml"
+GITHUB_PROMOTE = ".github/workflows/git-pods-promote.yml"
 ZERO = "0" * 40
 OLD_NS = 1_000_000_000 * 10**9
 
@@ -433,7 +434,78 @@ def test_a_shallow_checkout_exits_3_and_says_how_to_fetch(
     assert "shallow" in result.err and "fetch-depth: 0" in result.err
 
 
-def test_the_docs_show_both_files_in_full() -> None:
+def test_the_docs_show_every_file_in_full() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "ci.md").read_text(encoding="utf-8")
-    for forge in ("github", "gitlab"):
-        assert f"```yaml\n{ci.render(ci.FORGES[forge])}```" in docs, f"docs/ci.md shows an old {forge} file"
+    for forge in ci.FORGES.values():
+        for item in forge.files:
+            shown = f"`{item.path}`, as `git pod-init --ci {forge.name}` writes it:\n\n```yaml\n"
+            assert f"{shown}{ci.render(forge, item)}```" in docs, f"docs/ci.md shows an old {item.path}"
+
+
+# --- the server-side flow: bundles pushed to the default branch's queue become requests ----------
+
+
+def github_promote(root: Path) -> dict[Any, Any]:
+    data = yaml.safe_load((root / GITHUB_PROMOTE).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_github_promote_runs_on_queue_pushes_to_the_default_branch(repo: Path) -> None:
+    result = cli(repo, "init", "--json", "--ci", "github")
+    assert result.code == 0, result.text
+    assert steps_of(result)[GITHUB_PROMOTE][0] == "created"
+    data = github_promote(repo)
+    triggers = data.get("on", data.get(True))
+    assert triggers == {"push": {"paths": [".patches/queue/**"]}}  # no pull_request: never a fork's code
+    assert data["permissions"] == {"contents": "write", "pull-requests": "write", "issues": "write"}
+    assert data["concurrency"] == {"group": "git-pods-promote", "cancel-in-progress": False}
+    job = data["jobs"]["promote"]
+    assert job["if"].startswith("github.ref_name == github.event.repository.default_branch")
+    assert "github.token" in job["env"]["GH_TOKEN"]
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    install = next(s for s in job["steps"] if s.get("name") == "Install git-pods")
+    assert f'"git-pods=={__version__}"' in install["run"]
+    script = next(s for s in job["steps"] if s.get("name") == "git pod-promote --all --push")["run"]
+    assert 'git config user.name "github-actions[bot]"' in script
+    assert script.rstrip().endswith("git pod-promote --all --push")
+    verify = github_workflow(repo)  # the verify workflow is still there, as it was
+    assert set(verify["jobs"]) == {"verify"} and verify["permissions"] == {"contents": "read"}
+
+
+def test_gitlab_promote_job_needs_its_token_and_the_default_branch(repo: Path) -> None:
+    assert cli(repo, "init", "--ci", "gitlab").code == 0
+    data = yaml.safe_load((repo / GITLAB).read_text(encoding="utf-8"))
+    assert set(data) == {"git-pods", "git-pods-promote"}
+    job = data["git-pods-promote"]
+    (rule,) = job["rules"]
+    condition = rule["if"]
+    assert "$GIT_PODS_TOKEN" in condition and '$CI_PIPELINE_SOURCE == "push"' in condition
+    assert "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in condition
+    assert rule["changes"] == [".patches/queue/**/*"]
+    assert job["needs"] == [{"job": "git-pods", "optional": True}]  # after verify passed
+    assert job["stage"] == data["git-pods"]["stage"]  # no stage the project may lack
+    assert job["variables"]["GIT_DEPTH"] == "0" and job["variables"]["GITLAB_TOKEN"] == "$GIT_PODS_TOKEN"
+    assert job["script"][-1] == "git pod-promote --all --push"
+    assert job["artifacts"]["paths"] == ["pods-pr/"]
+    assert "git pod-verify --annotate gitlab" in gitlab_step(repo)  # the verify job as it was
+
+
+def test_github_promote_step_brings_the_task_branches_then_promotes(forge: Forge, repo: Path) -> None:
+    assert cli(repo, "init", "--ci", "github").code == 0
+    job = github_promote(repo)["jobs"]["promote"]
+    script = next(s for s in job["steps"] if s.get("name") == "git pod-promote --all --push")["run"]
+    git(forge.work, "push", "-q", "--no-verify", "origin", "topic:pods/F1")  # promoted on an earlier run
+    clone = forge.clone("promote", at="main")
+    log = forge.tmp / "promote.log"
+    (forge.stubs / "git-pod-promote").write_text(
+        "#!/bin/sh\nprintf '%s|%s|%s\\n' \"$*\" "
+        "\"$(git for-each-ref --format='%(refname)' refs/heads/pods)\" "
+        f"\"$(git config user.name)\" > '{log}'\n",
+        encoding="utf-8",
+    )
+    (forge.stubs / "git-pod-promote").chmod(0o755)
+    result, _calls = forge.run(script, "bash", clone, {})
+    assert result.code == 0, result.text
+    assert log.read_text().strip() == "--all --push|refs/heads/pods/F1|github-actions[bot]"

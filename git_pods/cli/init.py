@@ -25,11 +25,17 @@ any hook already there and running it first. In a repository that uses the pre-c
 `pre-commit install` instead; post-rewrite stays a native hook there (the framework gives it
 none of git's input), and the framework's pre-push checks only the first pushed ref.
 
---ci github writes .github/workflows/git-pods.yml; --ci gitlab writes .gitlab/git-pods.yml and
-creates .gitlab-ci.yml to include it, or says which line to add to an existing one. Both run the
-pre-commit hooks (where the repository uses the framework) and git pod-verify over what each
-push or pull/merge request brings. A CI file someone edited, or did not get from git-pods, is
-left alone; an unedited one from an earlier release is replaced.
+--ci github writes .github/workflows/git-pods.yml and git-pods-promote.yml; --ci gitlab writes
+.gitlab/git-pods.yml and creates .gitlab-ci.yml to include it, or says which line to add to an
+existing one. Both run the pre-commit hooks (where the repository uses the framework) and git
+pod-verify over what each push or pull/merge request brings, and git pod-promote --all --push
+when a push to the default branch adds bundles to .patches/queue/. A CI file someone edited, or
+did not get from git-pods, is left alone; an unedited one from an earlier release is replaced.
+
+--codeowners writes CODEOWNERS from the pods' paths and owners in .pods/config.yaml: where one
+already is, else .github/CODEOWNERS in a GitHub-only repository, else CODEOWNERS at the top. A
+path's owners are those of every pod that may change it; pods without owners are skipped, and a
+CODEOWNERS someone edited or wrote is left alone, in the same way as the CI files.
 
 Running it again changes nothing and says so; --uninstall restores what was there (files it
 created are removed only when unchanged and never committed)."""
@@ -38,7 +44,8 @@ EXAMPLES = """Examples:
 
 \b
   git pod-init                  # adopt, or repair after husky/lefthook replaced the hooks
-  git pod-init --ci github      # also write the GitHub Actions workflow (--ci gitlab: GitLab CI)
+  git pod-init --ci github      # also write the GitHub Actions workflows (--ci gitlab: GitLab CI)
+  git pod-init --codeowners     # also write CODEOWNERS from the pods' owners
   git pod-init --json           # what was done, as data
   git pod-init --uninstall      # remove the hooks and settings, restore chained hooks
   git pod-init --hooks-repo https://git.example.com/mirror/git-pods --hooks-rev v0.2.0"""
@@ -74,15 +81,17 @@ def init(
         typer.Option(
             "--ci",
             metavar="FORGE",
-            help="Also write a CI definition running git pod-verify: github (.github/workflows/"
-            "git-pods.yml) or gitlab (.gitlab/git-pods.yml, included from .gitlab-ci.yml).",
+            help="Also write the CI definitions running git pod-verify and the server-side promote: "
+            "github (.github/workflows/git-pods.yml, git-pods-promote.yml) or gitlab "
+            "(.gitlab/git-pods.yml, included from .gitlab-ci.yml).",
             show_default=False,
         ),
     ] = None,
     codeowners: Annotated[
         bool,
         typer.Option(
-            "--codeowners", help="Also write CODEOWNERS from the config's owners. Not implemented yet."
+            "--codeowners",
+            help="Also write CODEOWNERS (.github/CODEOWNERS or CODEOWNERS) from the pods' paths and owners.",
         ),
     ] = False,
     json_mode: _shell.JsonOption = False,

@@ -9,9 +9,9 @@ from typing import Any, TextIO
 
 from git_pods.commands.output import write_json
 from git_pods.config import load_config
-from git_pods.errors import ExitCode, NotImplementedYet, RepoStateError, UsageError
+from git_pods.errors import ExitCode, RepoStateError, UsageError
 from git_pods.gitio.runner import Git, git_dir, require_root
-from git_pods.install import ci, framework, native, notes, scaffold, state
+from git_pods.install import ci, codeowners, framework, native, notes, scaffold, state
 from git_pods.install.steps import Step
 from git_pods.record import record
 
@@ -29,11 +29,6 @@ class InitOptions:
 
 
 def run(options: InitOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
-    if options.codeowners:
-        raise NotImplementedYet(
-            "--codeowners is not implemented yet in this release",
-            hint="it arrives with the remotes release; run git pod-init without it",
-        )
     if options.ci is not None and options.ci not in ci.FORGES:
         raise UsageError(
             f"--ci {options.ci}: no such forge",
@@ -45,6 +40,11 @@ def run(options: InitOptions, cwd: Path, out: TextIO, json_mode: bool = False) -
         raise UsageError(
             "--ci does not go with --uninstall",
             hint="git pod-init --uninstall alone removes the CI files it wrote, unless changed or committed",
+        )
+    if options.codeowners and options.uninstall:
+        raise UsageError(
+            "--codeowners does not go with --uninstall",
+            hint="git pod-init --uninstall alone removes the CODEOWNERS it wrote unless changed or committed",
         )
     root = require_root(cwd)
     common = git_dir(root)
@@ -75,6 +75,11 @@ def _install(root: Path, common: Path, git: Git, options: InitOptions) -> list[S
         ci_steps, ci_written = ci.write(root, options.ci)
         steps += ci_steps
         written.update(ci_written)
+    if options.codeowners:
+        owners_config, problems = load_config(root)  # the config now on disk
+        owner_steps, owner_written = codeowners.write(root, owners_config, problems)
+        steps += owner_steps
+        written.update(owner_written)
     record.setdefault("files", {}).update(written)
     attributes, added = scaffold.add_attributes(root)
     steps.append(attributes)

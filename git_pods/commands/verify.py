@@ -124,8 +124,12 @@ def pre_push(
     # what the remote already has is not re-judged; only this remote's: a fork's branches prove nothing
     theirs_known = ["--not", f"--remotes={remote}/*"] if named else []
     ranges: list[list[str]] = []
+    notes_pushed = False
     for line in lines:
         parts = line.split()
+        if len(parts) == 4 and parts[2].startswith("refs/notes/"):
+            notes_pushed = True  # notes are no history to verify, and this push sends them itself
+            continue
         if len(parts) != 4 or parts[1] in ZERO:
             continue  # a deletion (or noise): nothing to verify
         local, theirs = parts[1], parts[3]
@@ -148,7 +152,7 @@ def pre_push(
             f"git-pods: push to {remote} refused by pod-pre-push: {count} problem(s) in what is pushed\n"
             "    fix them in new commits (promoted records never change), or rewrite the unpushed commits\n"
         )
-    elif named and ranges:
+    elif named and ranges and not notes_pushed:
         _notes_along(git, common, remote, err)
     return code
 

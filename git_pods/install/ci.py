@@ -1,9 +1,10 @@
-"""The CI definitions `git pod-init --ci` writes: a GitHub Actions workflow or a GitLab CI job that
-runs the pre-commit hooks and `git pod-verify` over what each push or pull/merge request brings.
+"""The CI definitions `git pod-init --ci` writes: GitHub Actions workflows or GitLab CI jobs that
+run the pre-commit hooks and `git pod-verify` over what each push or pull/merge request brings,
+and promote bundles pushed to the default branch's queue (`git pod-promote --all --push`).
 
 Each written file opens with a digest of its own body. While the digest matches, the file is as
 git-pods wrote it, and a later release may replace it; once someone edits it, it is theirs and is
-left alone (as is any file git-pods did not write).
+left alone (as is any file git-pods did not write). CODEOWNERS is written the same way.
 """
 
 from __future__ import annotations
@@ -24,33 +25,79 @@ DOCS = "https://github.com/git-pods/git-pods/blob/main/docs/ci.md"
 
 
 @record
-class Forge:
-    """One forge's CI definition: where it goes, which packaged template, and what to call it."""
+class CiFile:
+    """One CI definition file: where it goes, which packaged template, what to call it."""
 
-    name: str
     path: str
     template: str
     title: str
+    about: str
+
+
+@record
+class Forge:
+    """One forge's CI definitions; the first file runs git pod-verify."""
+
+    name: str
+    files: tuple[CiFile, ...]
+
+    @property
+    def path(self) -> str:
+        return self.files[0].path
 
 
 FORGES = {
-    "github": Forge("github", ".github/workflows/git-pods.yml", "github.yml", "GitHub Actions workflow"),
-    "gitlab": Forge("gitlab", ".gitlab/git-pods.yml", "gitlab.yml", "GitLab CI job"),
+    "github": Forge(
+        "github",
+        (
+            CiFile(
+                ".github/workflows/git-pods.yml",
+                "github.yml",
+                "GitHub Actions workflow",
+                "GitHub Actions workflow: git pod-verify on pushes and reviews",
+            ),
+            CiFile(
+                ".github/workflows/git-pods-promote.yml",
+                "github-promote.yml",
+                "GitHub Actions promote workflow",
+                "GitHub Actions workflow: bundles pushed to the default branch's queue become pull requests",
+            ),
+        ),
+    ),
+    "gitlab": Forge(
+        "gitlab",
+        (
+            CiFile(
+                ".gitlab/git-pods.yml",
+                "gitlab.yml",
+                "GitLab CI jobs",
+                "GitLab CI jobs: git pod-verify on pushes and reviews; queued bundles become merge requests",
+            ),
+        ),
+    ),
 }
 
 
-def render(forge: Forge) -> str:
-    """The file as this release writes it: a header with the digest of the body, then the body."""
+def render(forge: Forge, item: CiFile | None = None) -> str:
+    """The file as this release writes it (the forge's first file unless item names another)."""
+    item = item or forge.files[0]
     folder = Path(__file__).resolve().parent.parent / "data" / "ci"
-    body = (folder / forge.template).read_text(encoding="utf-8").replace("@VERSION@", __version__)
+    body = (folder / item.template).read_text(encoding="utf-8").replace("@VERSION@", __version__)
     header = (
-        f"# The git-pods {forge.title}, written by `git pod-init --ci {forge.name}`"
+        f"# The git-pods {item.title}, written by `git pod-init --ci {forge.name}`"
         f" (git-pods {__version__}).\n"
         f"# Explained in {DOCS}\n"
-        "# git pod-init replaces this file while the digest below matches it; once edited, the file is\n"
-        "# yours and git pod-init leaves it alone.\n"
     )
-    return header + DIGEST_PREFIX + _digest(body) + "\n" + body
+    return with_digest(header, body)
+
+
+def with_digest(header: str, body: str) -> str:
+    """header, the lines saying how git pod-init treats the file, its digest line, then body."""
+    return (
+        header
+        + "# git pod-init replaces this file while the digest below matches it; once edited, the file is\n"
+        "# yours and git pod-init leaves it alone.\n" + DIGEST_PREFIX + _digest(body) + "\n" + body
+    )
 
 
 def _digest(body: str) -> str:
@@ -69,16 +116,17 @@ def state(text: str, wanted: str) -> str:
 
 
 def write(root: Path, name: str) -> tuple[list[Step], dict[str, str]]:
-    """Write the forge's CI definition when it is missing or an unedited older one; returns the
-    steps and {path: digest} of the files written (for --uninstall)."""
+    """Write the forge's CI definitions when missing or unedited older ones; returns the steps and
+    {path: digest} of the files written (for --uninstall)."""
     forge = FORGES[name]
     steps: list[Step] = []
     written: dict[str, str] = {}
-    wanted = render(forge)
-    step = _write_one(root, forge.path, wanted, f"{forge.title}: git pod-verify on pushes and reviews")
-    steps.append(step)
-    if step.changed:
-        written[forge.path] = sha256_file(wanted.encode("utf-8"))
+    for item in forge.files:
+        wanted = render(forge, item)
+        step = write_managed(root, item.path, wanted, item.about)
+        steps.append(step)
+        if step.changed:
+            written[item.path] = sha256_file(wanted.encode("utf-8"))
     if name == "gitlab":
         include_step, include_written = _gitlab_include(root, forge.path)
         steps.append(include_step)
@@ -86,7 +134,8 @@ def write(root: Path, name: str) -> tuple[list[Step], dict[str, str]]:
     return steps, written
 
 
-def _write_one(root: Path, relative: str, wanted: str, about: str) -> Step:
+def write_managed(root: Path, relative: str, wanted: str, about: str) -> Step:
+    """Create the file, or replace one git-pods wrote and nobody edited; leave any other alone."""
     path = inside(root, relative)
     if path is None:
         return Step("file", relative, "problem", "outside the repository or through a link; not written")

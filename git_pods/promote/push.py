@@ -82,20 +82,17 @@ def _push_branch(git: Git, remote: str, branch: str, result: Pushed) -> None:
 
 
 def _pull_request(git: Git, root: Path, remote: str, branch: str, base: str | None, result: Pushed) -> None:
-    """Open or update the branch's pull request when the forge module is there (it writes the body
-    to a file and prints the compare URL when no forge CLI can)."""
-    import importlib
+    """Open or update the branch's pull request (the forge writes the body to a file and prints the
+    compare URL when no forge CLI can). The branch is pushed already: a failure here is a warning
+    and leaves the exit code alone."""
+    from git_pods import forge
 
-    try:
-        forge = importlib.import_module("git_pods.forge")
-    except ImportError:  # the forge module arrives with the pull-request work
-        return
     target = base or _default_branch(git, remote)
     try:
         outcome = forge.open_or_update(git, root, remote, branch, target)
     except GitPodsError as exc:
         result.pull_requests[branch] = "failed"
-        result.lines.append(f"pull request for {branch} not opened: {exc.message}")
+        result.lines.append(f"warning: pull request for {branch} not opened: {exc.message}")
         return
     result.pull_requests[branch] = outcome.status
     result.lines += outcome.lines
