@@ -198,3 +198,51 @@ def test_promote_push_without_a_remote_keeps_the_promotion(repo: Path) -> None:
     assert git(root, "rev-parse", "--verify", "pods/T9").strip()
     wrong = cli(root, "promote", "--all", "--push", "--dry-run")
     assert wrong.code == 2 and "--dry-run" in wrong.err
+
+
+def test_a_remote_wanting_credentials_never_prompts_and_no_outside_config_changes(
+    team: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    """A remote answering 401 (an HTTP forge without stored credentials): git is never allowed to
+    ask (no terminal prompt, no askpass program, even one the user configured), the sync fails
+    with exit 3 and the fix, and the global config is untouched."""
+    import http.server
+    import os
+
+    class Unauthorized(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="forge"')
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Unauthorized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _remote, (ana, _ben, _cy) = team
+    asked = tmp_path / "asked"
+    askpass = tmp_path / "askpass"
+    askpass.write_text(f"#!/bin/sh\ntouch {asked}\necho secret\n")
+    askpass.chmod(0o755)
+    global_config = tmp_path / "global.gitconfig"
+    global_config.write_text(f"[core]\n\taskPass = {askpass}\n")
+    before = global_config.read_bytes()
+    git(ana, "remote", "add", "web", f"http://127.0.0.1:{server.server_address[1]}/repo.git")
+    env = dict(os.environ, GIT_ASKPASS=str(askpass), GIT_CONFIG_GLOBAL=str(global_config))
+    try:
+        done = subprocess.run(
+            [str(BIN / "git-pod-sync"), "web"],
+            cwd=ana,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+    assert done.returncode == 3, done.stderr
+    assert "cannot fetch the notes from web" in done.stderr and "without a prompt" in done.stderr
+    assert not asked.exists()
+    assert global_config.read_bytes() == before
