@@ -182,16 +182,23 @@ git notes --ref=pods show HEAD
 show git pod-verify --range HEAD~1..HEAD
 
 step "Pushing it is refused by the pre-push hook; without it the push goes through"
-git init -q --bare "$work.remote.git"
+git init -q --bare -b main "$work.remote.git"
 git remote add origin "$work.remote.git"
 show git push -q origin main
 git reset -q --hard HEAD~1
 show git push -q origin main
 git log --oneline -1 origin/main
+echo "(the pre-push hook took the notes along: the remote holds every event)"
+git --git-dir="$work.remote.git" notes --ref=pods list | wc -l | xargs printf '%s notes on the remote\n'
+
+step "A teammate's clone gets the events with git pod-sync (a plain clone brings no notes)"
+git clone -q "$work.remote.git" "$work.teammate"
+(cd "$work.teammate" && show git pod-sync && git notes --ref=pods list | wc -l | xargs printf '%s notes here now\n')
 
 step "Running git pod-init again changes nothing, and says so"
 show git pod-init
 
 step "Done"
 rmdir "$downloads" 2>/dev/null || true
-echo "The demo repository is $work, its remote $work.remote.git (throwaways: delete them when you are done)."
+echo "The demo repository is $work, its remote $work.remote.git, a teammate's clone $work.teammate"
+echo "(throwaways: delete them when you are done)."
