@@ -197,8 +197,6 @@ def _promote(
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
     finally:
         remove_tree(scratch)
-    if config.webhooks and not options.dry_run:
-        _notify(config, ordered, repo, root)
     pushed = None
     if options.push:
         from git_pods.promote.push import push_all
@@ -206,6 +204,8 @@ def _promote(
         branches = [o.branch for o in ordered if o.status in ("promoted", "already") and o.branch]
         remote = config.remote or "origin"
         pushed = push_all(git, root, common, remote, config.notes_ref, branches, config.default_branch)
+    if config.webhooks and not options.dry_run:  # after --push: the branch it names is there to see
+        _notify(config, ordered, repo, root)
     return reporting.report(out, json_mode, ordered, notices, options.dry_run, root, pushed)
 
 

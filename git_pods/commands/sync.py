@@ -22,6 +22,8 @@ def run(remote: str | None, cwd: Path, out: TextIO, json_mode: bool = False, pus
         return 0
     if done.fetched is None and done.local is None:
         out.write(f"no notes here or on {name} yet: nothing to sync\n")
+    elif done.merged and done.fetched == done.local:
+        out.write(f"took the notes of {done.merged} commit(s) from {name}\n")
     elif done.merged:
         out.write(f"merged the notes of {done.merged} commit(s) from {name}\n")
     else:
