@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,10 +34,25 @@ from git_pods.gitio.runner import Git
 from git_pods.record import record
 
 ATTEMPTS = 8
+NETWORK_TIMEOUT = 120.0  # seconds a fetch or push may take before it is given up
 NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"}
-_SSH = "ssh -o BatchMode=yes"  # an ssh remote never asks for a passphrase or a host key
+# an ssh remote never asks for a passphrase or a host key, and a silent server is given up
+_SSH = "ssh -o BatchMode=yes -o ConnectTimeout=15 -o ServerAliveInterval=10 -o ServerAliveCountMax=3"
+# an http remote that stops sending is given up too
+_SLOW = ["-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=60"]
 _SCRATCH = "refs/notes/git-pods-sync"  # outside refs/notes/pods*: rewriteRef never copies into it
-_REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "cannot lock ref", "stale info")
+# another clone pushed first (git's own `[rejected]`, or the remote's compare-and-swap failing);
+# a `[remote rejected]` for any other reason (a lock left on the server, a hook) is a failure
+_RACE = (
+    "[rejected]",
+    "non-fast-forward",
+    "fetch first",
+    "stale info",
+    "but expected",
+    "incorrect old value",
+    "reference already exists",
+)
+LOCKED_ATTEMPTS = 3  # a remote ref lock that outlasts this many tries is one left behind there
 _DENIED = (
     "permission denied",
     "error: 403",
@@ -89,20 +105,32 @@ def check_remote(git: Git, remote: str) -> None:
         raise UsageError(f"no remote named {remote!r} in this repository", hint=hint)
 
 
-def sync(git: Git, common: Path, remote: str, notes_ref: str, *, push: bool = True) -> Synced:
+def sync(
+    git: Git, common: Path, remote: str, notes_ref: str, *, push: bool = True, wait: bool = True
+) -> Synced:
     """Fetch, merge and (unless push is False) push the notes; retried when another clone won
-    the race to push. Raises SyncError when the remote cannot be read or written."""
+    the race to push. Raises SyncError when the remote cannot be read or written, and Held when
+    another sync runs here and wait is False (a hook never queues behind one)."""
     check_remote(git, remote)
     tracking = tracking_ref(remote, notes_ref)
-    with ProcessLock(common / "pods" / "sync.lock", "git pod-sync", wait=True):
+    with ProcessLock(common / "pods" / "sync.lock", "git pod-sync", wait=wait):
+        locked = 0
         for attempt in range(1, ATTEMPTS + 1):
             fetched = _fetch(git, remote, notes_ref, tracking)
             local, merged = _merge(git, notes_ref, fetched, remote)
             if not push or local is None or local == fetched:
                 return Synced(remote, notes_ref, fetched, merged, local, local == fetched, attempt)
-            if _push(git, remote, notes_ref, local):
+            outcome = _push(git, remote, notes_ref, local)
+            if outcome == "ok":
                 git.run(["update-ref", tracking, local], check=False)  # what the remote holds now
                 return Synced(remote, notes_ref, fetched, merged, local, True, attempt)
+            locked = locked + 1 if outcome == "locked" else 0
+            if locked >= LOCKED_ATTEMPTS:
+                raise SyncError(
+                    f"cannot push the notes to {remote}: its {notes_ref} stays locked",
+                    hint=f"a push to {remote} was killed and left {notes_ref}.lock there: whoever looks "
+                    "after the remote removes that file; then run git pod-sync again",
+                )
             time.sleep(random.uniform(0.05, 0.1 * 2**attempt))  # another clone pushed: again
     raise SyncError(
         f"the notes on {remote} kept moving: {ATTEMPTS} attempts lost the race to other clones",
@@ -110,17 +138,31 @@ def sync(git: Git, common: Path, remote: str, notes_ref: str, *, push: bool = Tr
     )
 
 
-def _env() -> dict[str, str]:
+def no_prompt_env(git: Git) -> dict[str, str]:
+    """The environment for git's network commands here: no terminal prompt, no askpass program,
+    ssh in batch mode with timeouts, unless the user chose an ssh command (GIT_SSH_COMMAND,
+    GIT_SSH, core.sshCommand): theirs is kept as it is."""
     env = dict(NO_PROMPT)
-    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
+    own = "GIT_SSH_COMMAND" in os.environ or "GIT_SSH" in os.environ
+    if not own and git.run(["config", "core.sshCommand"], check=False).returncode != 0:
         env["GIT_SSH_COMMAND"] = _SSH
     return env
+
+
+def _network(git: Git, args: list[str], remote: str, what: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return git.run([*_SLOW, *args], env=no_prompt_env(git), check=False, timeout=NETWORK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SyncError(
+            f"{remote} did not answer within {NETWORK_TIMEOUT:.0f} s while {what} the notes",
+            hint=f"check the connection, then run git pod-sync {remote}",
+        ) from None
 
 
 def _fetch(git: Git, remote: str, notes_ref: str, tracking: str) -> str | None:
     """The remote's notes tip, fetched onto the tracking ref; None when the remote has none."""
     args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"+{notes_ref}:{tracking}"]
-    done = git.run(args, env=_env(), check=False)
+    done = _network(git, args, remote, "fetching")
     if done.returncode != 0:
         stderr = done.stderr.decode("utf-8", "replace").strip()
         if "couldn't find remote ref" in stderr or "could not find remote ref" in stderr.lower():
@@ -134,6 +176,12 @@ def _fetch(git: Git, remote: str, notes_ref: str, tracking: str) -> str | None:
             hint=_access_hint(remote, stderr, "read"),
         )
     found = read_objects(git, [tracking])[tracking]
+    if found is not None and found.kind != "commit":
+        raise SyncError(
+            f"{remote}'s {notes_ref} is a {found.kind}, not a notes commit: its notes cannot be merged",
+            hint=f"whoever can push to {remote}: look at what it held, then git push {remote} "
+            f":{notes_ref} to remove it (git pod-sync from a healthy clone puts the notes back)",
+        )
     return found.sha if found is not None else None
 
 
@@ -142,6 +190,12 @@ def _merge(git: Git, notes_ref: str, theirs: str | None, remote: str) -> tuple[s
     writer moved the ref meanwhile). Returns the local tip and how many notes were merged."""
     for _attempt in range(20):
         mine_obj = read_objects(git, [notes_ref])[notes_ref]
+        if mine_obj is not None and mine_obj.kind != "commit":
+            raise SyncError(
+                f"{notes_ref} is a {mine_obj.kind}, not a notes commit: nothing is merged or pushed",
+                hint=f"look at what it held (git reflog {notes_ref}), then restore it with git update-ref, "
+                f"or remove it with git update-ref -d {notes_ref} and run git pod-sync again",
+            )
         mine = mine_obj.sha if mine_obj is not None else None
         if theirs is None or mine == theirs:
             return mine, 0
@@ -220,20 +274,22 @@ def _identity(git: Git) -> dict[str, str]:
     return {"GIT_COMMITTER_NAME": "git-pods", "GIT_COMMITTER_EMAIL": "git-pods@localhost"}
 
 
-def _push(git: Git, remote: str, notes_ref: str, local: str) -> bool:
-    """Push the local notes (never forced, no hooks: this is git-pods' own push); False when
-    another clone pushed first."""
-    args = ["push", "--quiet", "--no-verify", "--porcelain", remote, f"{local}:{notes_ref}"]
-    done = git.run(args, env=_env(), check=False)
+def _push(git: Git, remote: str, notes_ref: str, local: str) -> str:
+    """Push the local notes (never forced, no hooks: this is git-pods' own push). Returns "ok",
+    "race" when another clone pushed first, or "locked" when the remote's ref was locked (by a
+    push landing at that moment, or by a lock file left behind there)."""
+    args = ["push", "--no-verify", "--porcelain", remote, f"{local}:{notes_ref}"]
+    done = _network(git, args, remote, "pushing")
     if done.returncode == 0:
-        return True
+        return "ok"
     text = (done.stdout + done.stderr).decode("utf-8", "replace")
-    if any(marker in text for marker in _REJECTED) and not _denied(_reason(text)):
-        return False
-    raise SyncError(
-        f"cannot push the notes to {remote}: {_last_line(text)}",
-        hint=_access_hint(remote, text, "write"),
-    )
+    reason = _reason(text)
+    if not _denied(reason):
+        if "unable to create" in text.lower() and ".lock" in text:
+            return "locked"
+        if any(marker in text for marker in _RACE) or "[rejected]" in reason:
+            return "race"
+    raise SyncError(f"cannot push the notes to {remote}: {reason}", hint=_access_hint(remote, text, "write"))
 
 
 def _reason(text: str) -> str:

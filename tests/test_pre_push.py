@@ -157,3 +157,40 @@ def test_a_remote_refusing_notes_does_not_stop_the_push(pushing: Path, tmp_path:
     assert done.returncode == 0, done.stderr
     assert "notes not pushed to origin" in done.stderr and "git pod-sync origin" in done.stderr
     assert _remote(pushing, "refs/heads/main") == git(pushing, "rev-parse", "HEAD").strip()
+
+
+def test_a_dry_run_push_sends_no_notes(pushing: Path, tmp_path: Path) -> None:
+    _note(pushing, "lead")
+    done = _push(pushing, "--dry-run", "origin", "main")
+    assert done.returncode == 0, done.stderr
+    remote = tmp_path / "remote.git"
+    assert (
+        subprocess.run(
+            ["git", "rev-parse", "-q", "--verify", "refs/notes/pods"], cwd=remote, check=False
+        ).returncode
+        != 0
+    )
+
+
+def test_the_hook_never_queues_behind_a_running_sync(pushing: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    (pushing / "Q.md").write_text("q\n")
+    git(pushing, "add", "Q.md")
+    git(pushing, "commit", "-q", "-m", "q")
+    _note(pushing, "lead")
+    lock = pushing / ".git/pods/sync.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a git pod-sync busy elsewhere
+        done = subprocess.run(
+            ["git", "push", "-q", "origin", "main"],
+            cwd=pushing,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "notes not pushed to origin" in done.stderr and "another git pod-sync" in done.stderr
+    assert _remote(pushing, "refs/heads/main") == git(pushing, "rev-parse", "HEAD").strip()

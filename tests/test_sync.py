@@ -246,3 +246,42 @@ def test_a_remote_wanting_credentials_never_prompts_and_no_outside_config_change
     assert "cannot fetch the notes from web" in done.stderr and "without a prompt" in done.stderr
     assert not asked.exists()
     assert global_config.read_bytes() == before
+
+
+def test_a_notes_ref_that_is_no_commit_is_never_merged_nor_pushed(team: tuple[Path, list[Path]]) -> None:
+    remote, (ana, ben, _cy) = team
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=ana,
+        input="garbage\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git(ana, "update-ref", NOTES, blob)
+    done = cli(ana, "sync")
+    assert done.code == 3 and "is a blob, not a notes commit" in done.err, done.text
+    assert (
+        subprocess.run(["git", "rev-parse", "-q", "--verify", NOTES], cwd=remote, check=False).returncode != 0
+    )
+    bad = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=remote,
+        input="junk\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git(remote, "update-ref", NOTES, bad)
+    done = cli(ben, "sync")
+    assert done.code == 3 and "origin's refs/notes/pods is a blob" in done.err, done.text
+
+
+def test_a_lock_left_on_the_remote_is_a_failure_not_a_race(team: tuple[Path, list[Path]]) -> None:
+    remote, (ana, _ben, _cy) = team
+    _event(ana, git(ana, "rev-parse", "HEAD").strip(), "ana")
+    (remote / "refs/notes").mkdir(parents=True, exist_ok=True)
+    (remote / "refs/notes/pods.lock").write_text("")
+    done = cli(ana, "sync")
+    assert done.code == 3, done.text
+    assert "cannot push the notes to origin" in done.err and "kept moving" not in done.err

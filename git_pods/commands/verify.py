@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
@@ -164,6 +165,8 @@ def _notes_along(git: Git, common: Path, remote: str, err: TextIO) -> None:
     from git_pods.config import load_config
     from git_pods.sync import sync, tracking_ref
 
+    if _dry_run_push():
+        return  # `git push --dry-run` sends nothing; neither do the notes
     notes_ref = load_config(git.cwd)[0].notes_ref
     tracking = tracking_ref(remote, notes_ref)
     tips = read_objects(git, [notes_ref, tracking])
@@ -171,10 +174,28 @@ def _notes_along(git: Git, common: Path, remote: str, err: TextIO) -> None:
     if mine is None or (seen is not None and seen.sha == mine.sha):
         return  # nothing new to send: no network round trip on an ordinary push
     try:
-        sync(git, common, remote, notes_ref)
+        sync(git, common, remote, notes_ref, wait=False)
     except GitPodsError as exc:
         err.write(f"git-pods: warning: notes not pushed to {remote}: {exc.message}\n")
         err.write(f"    the push goes on; git pod-sync {remote} sends them later\n")
+
+
+def _dry_run_push() -> bool:
+    """Whether the git push running this hook was given --dry-run (git does not tell hooks; its
+    command line does, under /proc, a few processes up). False where that cannot be read."""
+    pid = os.getppid()
+    for _level in range(4):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return False
+        if b"push" in argv and (b"--dry-run" in argv or b"-n" in argv):
+            return True
+        pid = int(status[1])  # the parent's parent
+        if pid <= 1:
+            return False
+    return False
 
 
 def framework_lines(env: Mapping[str, str]) -> list[str]:

@@ -52,12 +52,17 @@ class Git:
         check: bool = True,
         input: bytes | None = None,
         env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
+        """Run git; with timeout, a git still running after that many seconds is killed and
+        subprocess.TimeoutExpired raised (network commands only)."""
         argv = ["git", "--no-pager", *args]
         base = dict(os.environ) if self.inherit else clean_env()
         base.update(env or {})
         try:
-            done = subprocess.run(argv, cwd=self.cwd, input=input, capture_output=True, env=base, check=False)
+            done = subprocess.run(
+                argv, cwd=self.cwd, input=input, capture_output=True, env=base, check=False, timeout=timeout
+            )
         except FileNotFoundError:
             raise GitNotFound(
                 "git is not installed or not on PATH", hint="install git, or put it on PATH"

@@ -14,7 +14,7 @@ from pathlib import Path
 from git_pods.errors import GitPodsError
 from git_pods.gitio.runner import Git
 from git_pods.record import field, record
-from git_pods.sync import NO_PROMPT, check_remote, sync
+from git_pods.sync import check_remote, no_prompt_env, sync
 
 
 @record(frozen=False)
@@ -62,7 +62,7 @@ def push_all(
 def _push_branch(git: Git, remote: str, branch: str, result: Pushed) -> None:
     ref = f"refs/heads/{branch}"
     args = ["push", "--quiet", "--porcelain", "--no-verify", remote, f"{ref}:{ref}"]
-    done = git.run(args, env=NO_PROMPT, check=False)
+    done = git.run(args, env=no_prompt_env(git), check=False)
     text = (done.stdout + done.stderr).decode("utf-8", "replace")
     if done.returncode == 0:
         result.branches[branch] = "pushed"
