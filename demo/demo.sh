@@ -156,7 +156,7 @@ git notes --ref=pods show pods/F2.1
 step "Why the broken bundle was refused: .patches/rejected/<ID>/reason.yaml (it is kept, never lost)"
 head -n 9 .patches/rejected/patch_20250419_130000/reason.yaml
 
-step "Promoting again commits nothing twice (the queue copy committed on main leaves when pods/F2.1 is merged)"
+step "Promoting again commits nothing twice (the queue copy committed on main stays until you remove it)"
 show git pod-promote --all
 
 step "Hand the task on: the handoff (with the patch's digests) is appended to the task's ledger"
@@ -172,6 +172,7 @@ show git pod-status
 step "Merge the task branch; git pod-verify judges every commit as the hooks would have (CI runs it)"
 rm -f prompt-qa.txt tests/test_parser.py  # the submitted test arrives with the branch
 git merge -q --no-edit pods/F2.1
+git rm -r -q .patches/queue/patch_20250419_123456 && git commit -qm "Drop the promoted bundle's queue copy"
 show git pod-verify --all
 
 step "A commit that skips the hooks (--no-verify) and edits a promoted record"

@@ -63,3 +63,27 @@ def test_a_queued_copy_already_promoted_says_where(repo: Path) -> None:
     (item,) = json.loads(cli(root, "status", "--json").out)["queue"]
     assert item["patch_id"] == "patch_1" and item["promoted_on"] == "pods/F2.1"
     assert "promoted on pods/F2.1; the queue copy leaves when it is merged" in cli(root, "status").out
+
+
+def test_a_queue_copy_the_task_branch_never_had_stays_after_the_merge(repo: Path) -> None:
+    """The task branch starts at the ledger's base, before the queue commit: its promote commit
+    cannot delete the copy, so the merge leaves it, and both promote and status say how to remove it."""
+    root = pods_repo(repo)
+    assert cli(root, "assign", "--to", "dev-pod", "--task", "F2.1", "--goal", "Parse").code == 0
+    raw, _ = diff_of_change(root, lambda r: (r / "src/parser.py").write_text("def parse(t):\n    return t\n"))
+    bundle(root, "patch_1", raw)
+    git(root, "add", ".patches/queue")
+    git(root, "commit", "-q", "-m", "queue patch_1")
+    done = cli(root, "promote", "patch_1")
+    assert (
+        done.code == 0
+        and "once pods/F2.1 is merged, remove it (git rm -r -q .patches/queue/patch_1" in done.out
+    )
+    assert (
+        "after merging it, remove the queue copy: git rm -r -q .patches/queue/patch_1"
+        in cli(root, "status").out
+    )
+    git(root, "merge", "-q", "--no-edit", "pods/F2.1")
+    assert (root / ".patches/queue/patch_1").is_dir()  # the merge did not remove it
+    said = cli(root, "status").out
+    assert "promoted and merged; the queue copy is left over: git rm -r -q .patches/queue/patch_1" in said

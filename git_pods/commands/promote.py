@@ -437,6 +437,15 @@ def _keep_tracked(git: Git, outcomes: list[Outcome], targets: dict[str, publish.
     for outcome in done:
         target = targets.get(outcome.branch or "")
         outcome.keep = outcome.patch_id in tracked and not (target is not None and target.checked_out)
+    bases = {
+        o.patch_id: f"{targets[o.branch].base}:{QUEUE_DIR}/{o.patch_id}"
+        for o in done
+        if o.keep and o.branch in targets and targets[o.branch].base
+    }
+    found = read_objects(git, bases.values()) if bases else {}
+    for outcome in done:  # the branch's commit deleted the copy only where the branch had it
+        spec = bases.get(outcome.patch_id)
+        outcome.leaves_with_merge = spec is not None and found.get(spec) is not None
 
 
 def _in_queue_order(outcomes: list[Outcome], candidates: list[Candidate]) -> list[Outcome]:

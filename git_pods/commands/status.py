@@ -28,14 +28,19 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
 
     unmerged = _unmerged(git)
     promoted_on = {patch: branch for branch, patches in unmerged.items() for patch in patches}
+    folders = queue_order(root)
+    leaves, merged = _queue_copies(git, [f.name for f in folders], promoted_on)
     queue = []
-    for folder in queue_order(root):
+    for folder in folders:
         candidate = read_candidate(folder)
         errors = [v for v in check_bundle(in_folder(folder, "queued"), config, show) if v.severity == "error"]
         item: dict[str, Any] = {"patch_id": folder.name, "pod": candidate.pod, "task": candidate.task}
         item["problems"] = len(errors)
         if folder.name in promoted_on:
             item["promoted_on"] = promoted_on[folder.name]
+            item["copy_leaves_with_merge"] = folder.name in leaves
+        elif folder.name in merged:
+            item["merged"] = True
         queue.append(item)
     rejected = [_rejected(folder) for folder in _folders(root / REJECTED_DIR)]
     tasks = [_task(path, config.yaml_max_bytes) for path in sorted((root / ledger.TASKS_DIR).glob("*.yaml"))]
@@ -49,8 +54,13 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
             if not item["problems"]
             else f"{item['problems']} problem(s): git pod-validate {QUEUE_DIR}/{item['patch_id']}"
         )
-        if "promoted_on" in item:
+        remove = f"git rm -r -q {QUEUE_DIR}/{item['patch_id']} && git commit"
+        if "promoted_on" in item and item["copy_leaves_with_merge"]:
             verdict = f"promoted on {item['promoted_on']}; the queue copy leaves when it is merged"
+        elif "promoted_on" in item:
+            verdict = f"promoted on {item['promoted_on']}; after merging it, remove the queue copy: {remove}"
+        elif item.get("merged"):
+            verdict = f"promoted and merged; the queue copy is left over: {remove}"
         out.write(f"  {item['patch_id']}  {item['pod'] or '?'}  {item['task'] or '?'}  {verdict}\n")
     out.write(f"rejected ({len(rejected)}):\n")
     for item in rejected:
@@ -106,6 +116,24 @@ def _task(path: Path, max_bytes: int) -> dict[str, Any]:
         "since": str(since)[:19] + "Z" if since != "?" else "?",
         "goal": data["goal"],
     }
+
+
+def _queue_copies(git: Git, queued: list[str], promoted_on: dict[str, str]) -> tuple[set[str], set[str]]:
+    """Which queue copies leave with the merge of their task branch (the branch's promote commit
+    deleted them: they were there where it forked), and which are already archived in HEAD."""
+    from git_pods.gitio.objects import read_objects
+
+    bases: dict[str, str] = {}
+    for branch in set(promoted_on.values()):
+        done = git.run(["merge-base", "HEAD", branch], check=False)
+        if done.returncode == 0:
+            bases[branch] = done.stdout.decode().strip()
+    specs = {p: f"{bases[b]}:{QUEUE_DIR}/{p}" for p, b in promoted_on.items() if b in bases}
+    archived = {p: f"HEAD:.patches/{p}.diff" for p in queued if p not in promoted_on}
+    found = read_objects(git, [*specs.values(), *archived.values()])
+    leaves = {p for p, spec in specs.items() if found.get(spec) is not None}
+    merged = {p for p, spec in archived.items() if found.get(spec) is not None}
+    return leaves, merged
 
 
 def _unmerged(git: Git) -> dict[str, list[str]]:

@@ -34,6 +34,7 @@ class Outcome:
     task: str | None = None
     digest: str | None = None
     keep: bool = False  # its queue copy is tracked on the branch checked out here: left for the merge
+    leaves_with_merge: bool = False  # ... and the branch's commit deletes it (it forked with the copy)
     found_at: str | None = None  # for "already": where its record is (the branch, or the commit it starts at)
 
     def __post_init__(self) -> None:

@@ -82,9 +82,14 @@ def report(
 def _line(outcome: Outcome, dry_run: bool) -> str:
     label = _LABEL[outcome.status][1 if dry_run else 0]
     head = f"{label} {outcome.patch_id}"
-    kept = (
-        f"; its queue copy is tracked here and leaves when {outcome.branch} is merged" if outcome.keep else ""
-    )
+    kept = ""
+    if outcome.keep and outcome.leaves_with_merge:
+        kept = f"; its queue copy is tracked here and leaves when {outcome.branch} is merged"
+    elif outcome.keep:
+        kept = (
+            f"; its queue copy is tracked here: once {outcome.branch} is merged, remove it "
+            f"(git rm -r -q .patches/queue/{outcome.patch_id} && git commit)"
+        )
     if outcome.status == "promoted":
         commit = f" {outcome.commit[:12]}" if outcome.commit else ""
         size = (
