@@ -1,0 +1,1 @@
+"""Reports: metric events and history read in one batch (`history`), the sprint calendar (`sprints`)."""

@@ -1,0 +1,486 @@
+"""What reports count: every metric event in the notes ref and the patches and tasks history shows,
+read in four git processes whatever the number of commits (DESIGN §7, §8).
+
+One `for-each-ref` (default branch, release tags, notes ref), one `git log` over every ref but
+the notes (parents, commit time, `Patch-Id`/`Pod`/`Task` trailers), one `ls-tree` of the notes
+tree and one `cat-file --batch` of its blobs. Notes are read from the tree, not through `git log
+--notes`, so events on commits no ref reaches any more (an amended commit keeps its note) still
+count. Reachability is computed here from the parents the log printed: walking the default
+branch's first parents from the oldest, each commit a merge (or a plain commit) brings in is
+accepted at that first-parent commit's time; release tags, oldest first, mark what each one
+delivers, so a patch is delivered by the earliest tag that contains it.
+
+Copies of an event (amend, rebase, cherry-pick and squash copy lines verbatim, docs/rewrites.md)
+are identical lines: one event, held by several commits. A line that is not an event is a
+warning, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any
+
+from git_pods.gitio.notes import NOTES_REF, NotesBroken
+from git_pods.gitio.objects import read_objects
+from git_pods.gitio.runner import Git
+from git_pods.ids import PATCH_ID, TASK_ID
+from git_pods.record import record
+
+KINDS = frozenset(
+    (
+        "assigned",
+        "promoted",
+        "rejected",
+        "handed-off",
+        "reviewed",
+        "delivered",
+        "bypass-detected",
+        "rewritten",
+    )
+)
+_STR_KEYS = ("pod", "task", "patch", "by", "to", "how")
+_INT_KEYS = ("added", "deleted", "files")
+_HEAD_KEYS = frozenset(("ts", "v", "event"))
+_HEX = frozenset("0123456789abcdef")
+_NO_FLUSH = {"GIT_FLUSH": "0"}  # git writes once per commit into a pipe otherwise (FACTS.md)
+_TRAILERS = "%(trailers:key=Patch-Id,key=Pod,key=Task,unfold,separator=%x1e)"
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@record
+class Event:
+    """One metric event (schema metric-event). commit is the commit whose note holds the line (on
+    the default branch when one of its holders is), commits every holder of identical copies;
+    source is the event's own `commit` key (for `rewritten`: where the events were copied from);
+    extra keeps every key this reader does not name."""
+
+    ts: datetime
+    kind: str
+    v: int
+    pod: str | None = None
+    task: str | None = None
+    patch: str | None = None
+    by: str | None = None
+    added: int | None = None
+    deleted: int | None = None
+    files: int | None = None
+    to: str | None = None
+    how: str | None = None
+    source: str | None = None
+    commit: str = ""
+    commits: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = _EMPTY
+
+    @property
+    def known(self) -> bool:
+        """A kind this version understands; counts pass over the others (newer writers)."""
+        return self.kind in KINDS
+
+
+_EVENT_DEFAULTS = {
+    name: None for name in ("pod", "task", "patch", "by", "added", "deleted", "files", "to", "how", "source")
+}
+
+
+@record
+class Patch:
+    """A patch as events and history tell it. promoted_at: its first `promoted` event; accepted_at:
+    when a commit carrying its `Patch-Id` trailer reached the default branch (the time of the
+    first-parent commit that brought it in); delivered_at and tag: the earliest release tag that
+    contains such a commit, and that tag's date."""
+
+    id: str
+    pod: str | None = None
+    task: str | None = None
+    promoted_at: datetime | None = None
+    accepted_at: datetime | None = None
+    delivered_at: datetime | None = None
+    tag: str | None = None
+    rejected: int = 0
+    added: int | None = None
+    deleted: int | None = None
+    files: int | None = None
+    commits: tuple[str, ...] = ()
+
+
+@record
+class Task:
+    """A task: feature is the first segment of its id (F2.1 -> F2); completed_at is when its last
+    patch was delivered, once all its patches are (None while any is not)."""
+
+    id: str
+    feature: str
+    assigned_at: datetime | None = None
+    completed_at: datetime | None = None
+    patches: tuple[str, ...] = ()
+    pods: tuple[str, ...] = ()
+
+
+@record
+class Tag:
+    """A release tag: the commit it points at and its date (tagger date, or the commit's)."""
+
+    name: str
+    commit: str
+    at: datetime
+
+
+@record
+class ReadWarning:
+    """A note line that is no event, or a reference the reader could not use; reading goes on."""
+
+    rule: str
+    message: str
+    commit: str | None = None
+    line: int | None = None
+
+
+@record
+class History:
+    """Everything reports count, read once. events are sorted by time; rewritten_from maps a
+    commit to the commits its `rewritten` events say it replaced."""
+
+    default_branch: str
+    default_tip: str | None = None
+    events: tuple[Event, ...] = ()
+    patches: Mapping[str, Patch] = _EMPTY
+    tasks: Mapping[str, Task] = _EMPTY
+    tags: tuple[Tag, ...] = ()
+    rewritten_from: Mapping[str, tuple[str, ...]] = _EMPTY
+    warnings: tuple[ReadWarning, ...] = ()
+    commit_count: int = 0
+
+    def of_kind(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.kind == kind]
+
+
+@record
+class _Log:
+    parents: dict[str, list[str]]
+    times: dict[str, int]
+    trailers: dict[str, list[tuple[str, str]]]
+
+
+def read_history(
+    git: Git, default_branch: str, release_glob: str = "v*", *, notes_ref: str = NOTES_REF
+) -> History:
+    """Read the notes ref and history in four git processes (see the module's docstring)."""
+    warnings: list[ReadWarning] = []
+    done: list[_Log | BaseException] = []
+
+    def read_log() -> None:
+        try:
+            done.append(_log(git, notes_ref))
+        except BaseException as err:  # handed to the caller's thread below
+            done.append(err)
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()  # the log is the long read: the refs and the notes are read meanwhile
+    try:
+        tip, notes_tip, tags = _refs(git, default_branch, release_glob, notes_ref)
+        notes = _notes(git, notes_tip)
+    finally:
+        reader.join()
+    log = done[0]
+    if isinstance(log, BaseException):
+        raise log
+    if tip is None and log.parents:  # an empty repository has no branch yet: nothing to say
+        warnings.append(
+            ReadWarning(
+                "GP903",
+                f"the default branch {default_branch!r} was not found: no patch counts as accepted "
+                "(set default_branch in .pods/config.yaml, or create the branch)",
+            )
+        )
+    accepted = _accepted(log, tip)
+    delivered = _delivered(log, tags)
+    events, rewritten = _events(notes, accepted, log, warnings)
+    patches = _patches(events, log, accepted, delivered, tags)
+    return History(
+        default_branch=default_branch,
+        default_tip=tip,
+        events=tuple(events),
+        patches=MappingProxyType(patches),
+        tasks=MappingProxyType(_tasks(events, patches)),
+        tags=tuple(tags),
+        rewritten_from=MappingProxyType(rewritten),
+        warnings=tuple(warnings),
+        commit_count=len(log.parents),
+    )
+
+
+def _refs(git: Git, branch: str, glob: str, notes_ref: str) -> tuple[str | None, str | None, list[Tag]]:
+    heads = [f"refs/heads/{branch}", f"refs/remotes/{branch}"]
+    if branch.startswith("refs/"):
+        heads.insert(0, branch)
+    fmt = "%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(creatordate:unix) %(refname)"
+    out = git.run(["for-each-ref", f"--format={fmt}", *heads, f"refs/tags/{glob}", notes_ref]).stdout
+    found: dict[str, tuple[str, str, int]] = {}
+    tags: list[Tag] = []
+    for raw in out.decode("utf-8", "surrogateescape").splitlines():
+        sha, kind, peeled, peeled_kind, when, name = raw.split(" ", 5)
+        if peeled:
+            sha, kind = peeled, peeled_kind
+        found[name] = (sha, kind, int(when or 0))
+        if name.startswith("refs/tags/") and name not in heads and kind == "commit":
+            at = datetime.fromtimestamp(int(when or 0), timezone.utc)
+            tags.append(Tag(name[len("refs/tags/") :], sha, at))
+    tags.sort(key=lambda t: (t.at, t.name))
+    tip = next((found[h][0] for h in heads if h in found and found[h][1] == "commit"), None)
+    notes = found.get(notes_ref)
+    if notes is not None and notes[1] != "commit":
+        raise NotesBroken(
+            f"{notes_ref} points at a {notes[1]}, not a notes commit",
+            hint=f"see what it held before: git reflog {notes_ref}; restore it "
+            f"(git update-ref {notes_ref} <commit>) or remove it (git update-ref -d {notes_ref})",
+        )
+    return tip, notes[0] if notes else None, tags
+
+
+def _log(git: Git, notes_ref: str) -> _Log:
+    args = ["-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate"]
+    args += [f"--exclude={notes_ref}", "--exclude=refs/notes/*", "--all"]
+    args += [f"--format=%H%x1f%P%x1f%ct%x1f{_TRAILERS}"]
+    out = git.run(args, env=_NO_FLUSH).stdout.decode("utf-8", "surrogateescape")
+    parents: dict[str, list[str]] = {}
+    times: dict[str, int] = {}
+    trailers: dict[str, list[tuple[str, str]]] = {}
+    for entry in out.split("\0"):
+        fields = entry.split("\x1f", 3)
+        if len(fields) != 4:
+            continue
+        sha, parent_list, when, trailer_text = fields
+        parents[sha] = parent_list.split()
+        times[sha] = int(when or 0)
+        if trailer_text:
+            pairs = []
+            for item in trailer_text.split("\x1e"):
+                key, sep, value = item.partition(":")
+                if sep:
+                    pairs.append((key.strip().lower(), value.strip()))
+            trailers[sha] = pairs
+    return _Log(parents, times, trailers)
+
+
+def _mark(parents: Mapping[str, list[str]], tip: str, label: str, marks: dict[str, str]) -> None:
+    """Mark every ancestor of tip that no earlier walk marked (those are already behind it)."""
+    stack = [tip]
+    while stack:
+        commit = stack.pop()
+        if commit in marks or commit not in parents:  # marked, or beyond a shallow boundary
+            continue
+        marks[commit] = label
+        stack.extend(parents[commit])
+
+
+def _accepted(log: _Log, tip: str | None) -> dict[str, int]:
+    """Commits on the default branch -> the commit time of the first-parent commit that brought
+    each one in (itself, for a commit made on the branch)."""
+    chain: list[str] = []
+    commit = tip
+    while commit is not None and commit in log.parents:
+        chain.append(commit)
+        commit = log.parents[commit][0] if log.parents[commit] else None
+    marks: dict[str, str] = {}
+    for step in reversed(chain):  # oldest first: its first parent is marked already
+        marks[step] = step
+        for side in log.parents[step][1:]:
+            _mark(log.parents, side, step, marks)
+    return {commit: log.times[by] for commit, by in marks.items()}
+
+
+def _delivered(log: _Log, tags: list[Tag]) -> dict[str, str]:
+    """Commits a release tag contains -> the earliest such tag (tags come sorted by date)."""
+    marks: dict[str, str] = {}
+    for tag in tags:
+        _mark(log.parents, tag.commit, tag.name, marks)
+    return marks
+
+
+def _notes(git: Git, tip: str | None) -> dict[str, bytes]:
+    """Every note in the notes tree at tip, by commit (fan-out folders joined back)."""
+    if tip is None:
+        return {}
+    listing = git.run(["ls-tree", "-r", "-z", tip]).stdout
+    where: dict[str, str] = {}
+    for entry in listing.split(b"\0"):
+        head, sep, path = entry.partition(b"\t")
+        parts = head.split(b" ")
+        if not sep or len(parts) != 3 or parts[1] != b"blob":
+            continue
+        commit = path.replace(b"/", b"").decode("ascii", "replace")
+        if len(commit) in (40, 64) and set(commit) <= _HEX:
+            where[commit] = parts[2].decode("ascii")
+    blobs = read_objects(git, where.values())
+    return {c: obj.data for c, sha in where.items() if (obj := blobs.get(sha)) is not None}
+
+
+def _events(
+    notes: Mapping[str, bytes], accepted: Mapping[str, int], log: _Log, warnings: list[ReadWarning]
+) -> tuple[list[Event], dict[str, tuple[str, ...]]]:
+    holders: dict[bytes, list[str]] = {}
+    first_seen: dict[bytes, tuple[str, int]] = {}
+    for commit in sorted(notes):
+        text = notes[commit]
+        if b"\0" in text:
+            warnings.append(ReadWarning("GP902", "a binary note was passed over", commit))
+            continue
+        for number, raw in enumerate(text.split(b"\n"), start=1):
+            line = raw.strip()
+            if line:
+                holders.setdefault(line, []).append(commit)
+                first_seen.setdefault(line, (commit, number))
+    events: list[Event] = []
+    rewritten: dict[str, list[str]] = {}
+    for line, commits in holders.items():
+        commit, number = first_seen[line]
+        main = [c for c in commits if c in accepted] or [c for c in commits if c in log.parents] or commits
+        event, problem = _parse(line, main[0], tuple(commits))
+        if event is None:
+            warnings.append(
+                ReadWarning("GP901", f"note line is not a metric event: {problem}", commit, number)
+            )
+            continue
+        events.append(event)
+        if event.kind == "rewritten" and event.source:
+            for holder in commits:
+                rewritten.setdefault(holder, []).append(event.source)
+    events.sort(key=lambda e: (e.ts, e.kind, e.commit))
+    return events, {k: tuple(dict.fromkeys(v)) for k, v in rewritten.items()}
+
+
+def _parse(line: bytes, commit: str, commits: tuple[str, ...]) -> tuple[Event | None, str]:
+    try:
+        data = json.loads(line)
+    except ValueError as err:  # not JSON, or not UTF-8
+        return None, str(err)
+    if not isinstance(data, dict):
+        return None, "not a JSON object"
+    kind, v, ts = data.get("event"), data.get("v"), _time(data.get("ts"))
+    if not isinstance(kind, str) or not kind:
+        return None, "no `event`"
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        return None, "no `v` (a version number from 1)"
+    if ts is None:
+        return None, "no `ts` (an ISO 8601 time with its offset, e.g. 2026-01-05T10:00:00Z)"
+    values: dict[str, Any] = {"ts": ts, "kind": kind, "v": v}
+    extra = {}
+    for key, value in data.items():
+        if isinstance(value, str) if key in _STR_KEYS else key in _INT_KEYS and _count(value):
+            values[key] = value
+        elif key == "commit" and isinstance(value, str):
+            values["source"] = value
+        elif key not in _HEAD_KEYS:
+            extra[key] = value  # unknown keys, and known ones of the wrong type, kept as they are
+    values.update(commit=commit, commits=commits, extra=MappingProxyType(extra) if extra else _EMPTY)
+    return _event(values), ""
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _event(values: dict[str, Any]) -> Event:
+    """An Event from the fields that are set, the others at their defaults: the records' generic
+    __init__ checks every keyword, and reports build an event for each of thousands of lines."""
+    event = Event.__new__(Event)
+    event.__dict__.update(_EVENT_DEFAULTS)
+    event.__dict__.update(values)
+    return event
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _patches(
+    events: Iterable[Event],
+    log: _Log,
+    accepted: Mapping[str, int],
+    delivered: Mapping[str, str],
+    tags: list[Tag],
+) -> dict[str, Patch]:
+    fields: dict[str, dict[str, Any]] = {}
+
+    def entry(patch: str) -> dict[str, Any]:
+        return fields.setdefault(patch, {"id": patch, "rejected": 0, "commits": []})
+
+    for event in events:  # sorted by time: the first promoted event wins
+        if not event.known or event.patch is None or not PATCH_ID.fullmatch(event.patch):
+            continue
+        item = entry(event.patch)
+        for key in ("pod", "task"):
+            if item.get(key) is None and getattr(event, key) is not None:
+                item[key] = getattr(event, key)
+        if event.kind == "promoted" and item.get("promoted_at") is None:
+            item.update(promoted_at=event.ts, added=event.added, deleted=event.deleted, files=event.files)
+        elif event.kind == "rejected":
+            item["rejected"] += 1
+    tag_at = {t.name: t for t in tags}
+    for commit, pairs in log.trailers.items():
+        pod = next((v for k, v in pairs if k == "pod" and v), None)
+        task = next((v for k, v in pairs if k == "task" and TASK_ID.fullmatch(v)), None)
+        for key, value in pairs:
+            if key != "patch-id" or not PATCH_ID.fullmatch(value):
+                continue
+            item = entry(value)
+            item["commits"].append(commit)
+            if item.get("pod") is None:
+                item["pod"] = pod
+            if item.get("task") is None:
+                item["task"] = task
+            if commit in accepted:
+                at = datetime.fromtimestamp(accepted[commit], timezone.utc)
+                if item.get("accepted_at") is None or at < item["accepted_at"]:
+                    item["accepted_at"] = at
+            tag = tag_at.get(delivered.get(commit, ""))
+            if tag is not None and (item.get("delivered_at") is None or tag.at < item["delivered_at"]):
+                item.update(delivered_at=tag.at, tag=tag.name)
+    return {
+        patch: Patch(**{**item, "commits": tuple(sorted(item["commits"]))})
+        for patch, item in sorted(fields.items())
+    }
+
+
+def _tasks(events: Iterable[Event], patches: Mapping[str, Patch]) -> dict[str, Task]:
+    found: dict[str, dict[str, Any]] = {}
+
+    def entry(task: str) -> dict[str, Any]:
+        return found.setdefault(task, {"patches": [], "pods": [], "assigned_at": None})
+
+    for event in events:
+        if not event.known or event.task is None or not TASK_ID.fullmatch(event.task):
+            continue
+        item = entry(event.task)
+        if event.kind == "assigned" and item["assigned_at"] is None:
+            item["assigned_at"] = event.ts
+        for pod in (event.pod, event.to):
+            if pod and pod not in item["pods"]:
+                item["pods"].append(pod)
+    for patch in patches.values():
+        if patch.task is not None and TASK_ID.fullmatch(patch.task):
+            entry(patch.task)["patches"].append(patch.id)
+    out = {}
+    for task, item in sorted(found.items()):
+        mine = [patches[p] for p in item["patches"]]
+        done = [p.delivered_at for p in mine if p.delivered_at is not None]
+        out[task] = Task(
+            id=task,
+            feature=task.split(".", 1)[0],
+            assigned_at=item["assigned_at"],
+            completed_at=max(done) if mine and len(done) == len(mine) else None,
+            patches=tuple(item["patches"]),
+            pods=tuple(item["pods"]),
+        )
+    return out
