@@ -248,31 +248,27 @@ def test_a_remote_wanting_credentials_never_prompts_and_no_outside_config_change
     assert global_config.read_bytes() == before
 
 
-def test_a_notes_ref_that_is_no_commit_is_never_merged_nor_pushed(team: tuple[Path, list[Path]]) -> None:
-    remote, (ana, ben, _cy) = team
-    blob = subprocess.run(
+def _blob(repo: Path, text: str) -> str:
+    done = subprocess.run(
         ["git", "hash-object", "-w", "--stdin"],
-        cwd=ana,
-        input="garbage\n",
+        cwd=repo,
+        input=text,
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
-    git(ana, "update-ref", NOTES, blob)
+    )
+    return done.stdout.strip()
+
+
+def test_a_notes_ref_that_is_no_commit_is_never_merged_nor_pushed(team: tuple[Path, list[Path]]) -> None:
+    remote, (ana, ben, _cy) = team
+    git(ana, "update-ref", NOTES, _blob(ana, "garbage\n"))
     done = cli(ana, "sync")
     assert done.code == 3 and "is a blob, not a notes commit" in done.err, done.text
     assert (
         subprocess.run(["git", "rev-parse", "-q", "--verify", NOTES], cwd=remote, check=False).returncode != 0
     )
-    bad = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin"],
-        cwd=remote,
-        input="junk\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    git(remote, "update-ref", NOTES, bad)
+    git(remote, "update-ref", NOTES, _blob(remote, "junk\n"))
     done = cli(ben, "sync")
     assert done.code == 3 and "origin's refs/notes/pods is a blob" in done.err, done.text
 
