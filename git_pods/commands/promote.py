@@ -205,40 +205,28 @@ def _promote(
         remote = config.remote or "origin"
         pushed = push_all(git, root, common, remote, config.notes_ref, branches, config.default_branch)
     if config.webhooks and not options.dry_run:  # after --push: the branch it names is there to see
-        _notify(config, ordered, repo, root)
+        _notify(config, final, ordered, repo, root, now)
     return reporting.report(out, json_mode, ordered, notices, options.dry_run, root, pushed)
 
 
-def _notify(config: Config, ordered: list[Outcome], repo: Repo, root: Path) -> None:
-    """The webhook targets hear of each bundle promoted or rejected (one message per target; a
-    target that is down is a warning and changes nothing)."""
+def _notify(
+    config: Config, final: list[publish.Target], ordered: list[Outcome], repo: Repo, root: Path, now: str
+) -> None:
+    """The webhook targets hear of each bundle promoted or rejected: the very events written to
+    the notes, with the branch and commit (one message per target; a target that is down is a
+    warning and changes nothing)."""
     import sys
 
     from git_pods.webhooks import notify
 
-    events: list[dict[str, object]] = []
-    for o in ordered:
-        common = {"event": o.status, "pod": o.pod, "task": o.task, "patch": o.patch_id, "by": repo.by}
-        if o.status == "promoted":
-            events.append(
-                {
-                    **common,
-                    "branch": o.branch,
-                    "commit": o.commit,
-                    "added": o.added,
-                    "deleted": o.deleted,
-                    "files": o.files,
-                }
-            )
-        elif o.status == "rejected":
-            events.append({**common, "rule": o.violations[0].rule if o.violations else None})
+    events: list[dict[str, object]] = [
+        {**built.event, "branch": target.branch, "commit": commit}
+        for target in final
+        for built, commit in zip(target.built, target.commits, strict=True)
+    ]
+    events += [engine.rejected_event(o, repo.by, now) for o in ordered if o.status == "rejected"]
     if events:
-        notify(
-            config,
-            [{k: v for k, v in e.items() if v is not None} for e in events],
-            repo=root.name,
-            err=sys.stderr,
-        )
+        notify(config, events, repo=root.name, err=sys.stderr)
 
 
 def _scratch(folder: Path) -> Path:
