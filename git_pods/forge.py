@@ -22,6 +22,7 @@ from git_pods.fsio import write_atomic
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git, git_dir
 from git_pods.record import record
+from git_pods.sync import NO_PROMPT as GIT_NO_PROMPT
 from git_pods.violation import Violation
 from git_pods.yamlsafe import YamlProblems, load
 
@@ -32,13 +33,12 @@ PR_DIR = "pods/pr"
 CLI = {"github": "gh", "gitlab": "glab"}
 # Never a prompt: gh, glab and any git they run fail instead of asking (and have no terminal).
 NO_PROMPT = {
+    **GIT_NO_PROMPT,  # git's own part: no terminal prompt, no askpass, no credential manager UI
     "GH_PROMPT_DISABLED": "1",
     "GH_NO_UPDATE_NOTIFIER": "1",
     "GH_SPINNER_DISABLED": "1",
     "GLAB_NO_PROMPT": "true",
     "NO_PROMPT": "true",
-    "GIT_TERMINAL_PROMPT": "0",
-    "GCM_INTERACTIVE": "never",
     "GH_PAGER": "cat",
     "PAGER": "cat",
     "NO_COLOR": "1",

@@ -124,21 +124,20 @@ def pre_push(
     named = remote in git.run(["remote"], check=False).stdout.decode("utf-8", "replace").split()
     # what the remote already has is not re-judged; only this remote's: a fork's branches prove nothing
     theirs_known = ["--not", f"--remotes={remote}/*"] if named else []
-    ranges: list[list[str]] = []
     notes_pushed = False
+    pushed: list[tuple[str, str]] = []
     for line in lines:
         parts = line.split()
         if len(parts) == 4 and parts[2].startswith("refs/notes/"):
             notes_pushed = True  # notes are no history to verify, and this push sends them itself
-            continue
-        if len(parts) != 4 or parts[1] in ZERO:
-            continue  # a deletion (or noise): nothing to verify
-        local, theirs = parts[1], parts[3]
-        known = (
-            theirs not in ZERO
-            and read_objects(git, [f"{theirs}^{{commit}}"])[f"{theirs}^{{commit}}"] is not None
-        )
-        ranges.append([f"{theirs}..{local}"] if known else [local, *theirs_known])
+        elif len(parts) == 4 and parts[1] not in ZERO:  # a deletion (or noise): nothing to verify
+            pushed.append((parts[1], parts[3]))
+    # the remote tips this clone has, in one read
+    have = read_objects(git, [f"{theirs}^{{commit}}" for _local, theirs in pushed if theirs not in ZERO])
+    ranges = [
+        [f"{theirs}..{local}"] if have.get(f"{theirs}^{{commit}}") is not None else [local, *theirs_known]
+        for local, theirs in pushed
+    ]
     found: list[Violation] = []
     common = git_dir(root) or root / ".git"
     for revs in ranges:
