@@ -72,7 +72,10 @@ _DENIED = (
 
 
 class SyncError(RepoStateError):
-    """The notes could not be exchanged with the remote (exit 3, with the reason and the fix)."""
+    """The notes could not be exchanged with the remote (exit 3, GP802, with the reason and the fix)."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint, rule="GP802")
 
 
 @record
@@ -318,7 +321,12 @@ def _access_hint(remote: str, stderr: str, what: str) -> str:
 
 
 def _last_line(text: str) -> str:
+    """What git said went wrong: its first `fatal:` (or `error:`) line, else its last line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for prefix in ("fatal:", "error:"):
+        for line in lines:
+            if line.startswith(prefix) and "failed to push some refs" not in line:
+                return line[len(prefix) :].strip()
     return lines[-1] if lines else "(no message)"
 
 

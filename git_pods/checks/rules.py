@@ -676,6 +676,15 @@ _RULES = [
         "warning",
     ),
     _r(
+        "GP802",
+        "notes not exchanged with the remote",
+        "git pod-sync (and promote --push, and the pre-push hook) could not fetch, merge or push the "
+        "metric events: the remote cannot be reached without a prompt, refuses notes, holds a "
+        "notes ref that is no notes commit, or kept a lock. Nothing local is lost: the notes stay "
+        "in refs/notes/pods and the remote's in refs/notes/remotes/<remote>/.",
+        "the message says which; fix it, then run git pod-sync again",
+    ),
+    _r(
         "GP700",
         "ledger name and task differ",
         "A task's ledger is .pods/tasks/<TASK>.yaml and holds that task's packet; the file name and "
