@@ -53,18 +53,25 @@ TYPER_ONLY = [
 ]
 
 
-def _typer_options(app: typer.Typer, module: Any, args: list[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    seen: list[Any] = []
+def _typer_call(
+    app: typer.Typer, module: Any, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, ...]:
+    """The positional arguments the typer shell passes to the command's run()."""
+    seen: list[tuple[Any, ...]] = []
 
-    def capture(options: Any, *rest: Any, **kwargs: Any) -> int:
-        seen.append(options)
+    def capture(*given: Any, **kwargs: Any) -> int:
+        seen.append(given)
         return 0
 
     monkeypatch.setattr(module, "run", capture)
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
         typer.main.get_command(app).main(args=args, standalone_mode=False)
-    (options,) = seen
-    return options
+    (given,) = seen
+    return given
+
+
+def _typer_options(app: typer.Typer, module: Any, args: list[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    return _typer_call(app, module, args, monkeypatch)[0]
 
 
 @pytest.mark.parametrize("args", PROMOTE_LINES)
@@ -87,16 +94,9 @@ def test_validate_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyP
 def test_verify_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = lean.verify_options(args)
     assert parsed is not None
-    seen: list[tuple[Any, ...]] = []
-
-    def capture(*given: Any) -> int:
-        seen.append(given)
-        return 0
-
-    monkeypatch.setattr(verify_command, "run", capture)
-    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
-        typer.main.get_command(verify_cli.app).main(args=args, standalone_mode=False)
-    ((range_, all_, _cwd, _out, json_mode, annotate),) = seen
+    range_, all_, _cwd, _out, json_mode, annotate = _typer_call(
+        verify_cli.app, verify_command, args, monkeypatch
+    )
     assert (parsed["range_"], parsed["all_"], parsed["annotate"]) == (range_, all_, annotate)
     assert json_mode == ("--json" in args)
 
