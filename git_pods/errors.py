@@ -60,10 +60,6 @@ class GitNotFound(ConfigError):
     """git itself cannot be run."""
 
 
-class NotImplementedYet(UsageError):
-    """A contract verb whose behaviour a later release fills in."""
-
-
 class RepoStateError(GitPodsError):
     """The repository is not in a state the command can work in."""
 

@@ -1,4 +1,4 @@
-"""The installed executables, end to end: help, exit codes, JSON, pending verbs, hostile input, crashes."""
+"""The installed executables, end to end: help, exit codes, JSON, hostile input, crashes."""
 
 from __future__ import annotations
 
@@ -10,25 +10,6 @@ import pytest
 from git_pods.cli.manpage import VERBS
 from helpers import BIN, CHANGELOG, PATCH_ID, TRACE, cli, crash_log_of, crash_validate, queue, rules_of
 
-PENDING = [
-    v
-    for v in VERBS
-    if v
-    not in (
-        "validate",
-        "init",
-        "doctor",
-        "intake",
-        "submit",
-        "promote",
-        "assign",
-        "handoff",
-        "status",
-        "verify",
-        "sync",
-    )
-]
-
 
 @pytest.mark.parametrize("verb", VERBS)
 def test_every_verb_is_installed_and_answers_dash_h(repo: Path, verb: str) -> None:
@@ -38,19 +19,6 @@ def test_every_verb_is_installed_and_answers_dash_h(repo: Path, verb: str) -> No
     assert f"Usage: git pod-{verb}" in result.out
     assert "--json" in result.out
     assert "Examples:" in result.out
-
-
-@pytest.mark.parametrize("verb", PENDING)
-def test_pending_verbs_refuse_with_exit_2_and_change_nothing(repo: Path, verb: str) -> None:
-    before = sorted(p.name for p in repo.iterdir())
-    result = cli(repo, verb)
-    assert result.code == 2
-    assert f"git pod-{verb} is not implemented yet" in result.err
-    assert "Traceback" not in result.text
-    assert sorted(p.name for p in repo.iterdir()) == before
-    document = json.loads(cli(repo, verb, "--json").out)
-    assert document["exit_code"] == 2 and document["ok"] is False
-    assert "not implemented yet" in document["errors"][0]["message"]
 
 
 def test_valid_repository_exits_0(repo: Path) -> None:

@@ -825,6 +825,72 @@ _RULES = [
         "write the owner as @name, @org/team or an email address in .pods/config.yaml",
         "warning",
     ),
+    _r(
+        "GP901",
+        "note line is not a metric event",
+        "A line in refs/notes/pods is not a metric event: not JSON, not an object, or missing `event`, "
+        "`v` (a version from 1) or `ts` (an ISO 8601 time with its offset). Reports pass over the line "
+        "and count everything else; nothing is changed.",
+        "find the line with `git notes --ref=pods show <commit>`; fix or remove it with `git notes "
+        "--ref=pods edit <commit>`, then `git pod-sync` so other clones get the fix",
+        "warning",
+    ),
+    _r(
+        "GP902",
+        "binary note passed over",
+        "A note in refs/notes/pods holds a NUL byte, so it is not text and holds no events. Reports "
+        "pass over it.",
+        "see it with `git notes --ref=pods show <commit> | od -c | head`, and remove it with `git notes "
+        "--ref=pods remove <commit>` if it is not yours to keep",
+        "warning",
+    ),
+    _r(
+        "GP903",
+        "default branch not found",
+        "Reports count a patch as accepted when its commit reaches the default branch. That branch (the "
+        "config's default_branch, else the remote's HEAD, else main or master) does not exist here, so "
+        "no patch counts as accepted.",
+        "set default_branch in .pods/config.yaml, or fetch or create the branch",
+        "warning",
+    ),
+    _r(
+        "GP904",
+        "promoted record unreadable",
+        "A report needed a promoted record (.logs/<ID>/changelog.yaml for the changelog, "
+        "thought_trace.yaml for rework) and the commit that carries the patch does not hold it, or it "
+        "is not valid YAML of the schema's shape. The report goes on without it and lists the patch "
+        "under \"Not included\".",
+        "run `git pod-verify --all` to see how the record came to be missing or broken; a correction is "
+        "a new bundle whose trace says `supersedes: <ID>`",
+        "warning",
+    ),
+    _r(
+        "GP910",
+        "sprint calendar unusable",
+        "The config's sprints section names a time zone that is not an IANA name, or a start that is not "
+        "a date, so no sprint can be placed in time.",
+        "write `sprints: {start: 'YYYY-MM-DD', length_days: 14, timezone: Europe/Berlin}` (quote the date)",
+    ),
+    _r(
+        "GP911",
+        "report window not understood",
+        "--since and --until take a date (YYYY-MM-DD: a local midnight in the calendar's zone; --until's "
+        "day is included) or an ISO 8601 time, and --until must come after --since.",
+        "write --since 2026-01-05 --until 2026-01-16, or times such as 2026-01-05T10:00:00+01:00",
+    ),
+    _r(
+        "GP912",
+        "sprint not usable",
+        "--sprint takes a sprint number from 1 and needs a sprint calendar in .pods/config.yaml.",
+        "add `sprints: {start: 'YYYY-MM-DD', length_days: 14}` to .pods/config.yaml, or use --since/--until",
+    ),
+    _r(
+        "GP913",
+        "report option not understood",
+        "git pod-report takes a report (velocity, burndown, retro, changelog or all), a --format (md, html "
+        "or json) and an --out folder; the value given is none of those, or --out names a file.",
+        "see git pod-report -h",
+    ),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

@@ -468,8 +468,9 @@ def _tasks(events: Iterable[Event], patches: Mapping[str, Patch]) -> dict[str, T
         for pod in (event.pod, event.to):
             if pod and pod not in item["pods"]:
                 item["pods"].append(pod)
-    for patch in patches.values():
-        if patch.task is not None and TASK_ID.fullmatch(patch.task):
+    for patch in patches.values():  # a patch never promoted (rejected only) is no part of the task
+        promoted = patch.promoted_at is not None or patch.commits
+        if promoted and patch.task is not None and TASK_ID.fullmatch(patch.task):
             entry(patch.task)["patches"].append(patch.id)
     out = {}
     for task, item in sorted(found.items()):

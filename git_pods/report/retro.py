@@ -1,0 +1,176 @@
+"""The retrospective: a sprint's facts, the questions they raise, and the team's answers kept.
+
+retrospective.md is a log of sprints, newest first. Each sprint is one section between
+`<!-- git-pods:retro id="…" -->` and `<!-- git-pods:retro-end -->`; each question's answer sits
+between `<!-- answer:KEY -->` and `<!-- /answer -->`. Writing a sprint again replaces its facts
+and keeps every answer written under it (an answer whose question no longer arises is kept under
+"Earlier answers"); other sprints' sections and any text outside the sections stay as they were.
+A file without those markers (written by hand) is kept whole, below the new section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from git_pods.checks.rules import RULES
+from git_pods.record import record
+from git_pods.report.history import Event
+from git_pods.report.metrics import Facts, Handoff
+from git_pods.report.records import Revert
+from git_pods.report.sprints import Window
+
+PLACEHOLDER = "_No answer yet._"
+TITLE = "# Retrospective"
+SLOWEST = 5
+_SECTION = re.compile(
+    r'<!-- git-pods:retro id="(?P<id>[^"]*)" -->\n(?P<body>.*?)<!-- git-pods:retro-end -->\n?', re.S
+)
+_ANSWER = re.compile(
+    r"(?:^#### (?P<question>[^\n]*)\n+)?<!-- answer:(?P<key>[\w.-]+) -->\n(?P<text>.*?)<!-- /answer -->",
+    re.S | re.M,
+)
+
+
+@record
+class Rework:
+    patch: str
+    how: str  # superseded or reverted
+    by: str  # the superseding patch, or the reverting commit
+    at: object
+
+
+@record
+class Retro:
+    window: Window
+    rejections: tuple[Event, ...]
+    by_rule: Mapping[str, int]
+    rework: tuple[Rework, ...]
+    bypasses: tuple[Event, ...]
+    slowest: tuple[Handoff, ...]
+    idle: tuple[str, ...]
+    questions: tuple[tuple[str, str], ...]
+
+
+def retro(facts: Facts, window: Window, superseded: Mapping[str, str], reverts: Sequence[Revert]) -> Retro:
+    history = facts.history
+    rejections = tuple(e for e in history.events if e.kind == "rejected" and e.ts in window)
+    by_rule: dict[str, int] = {}
+    for event in rejections:
+        rule = event.extra.get("rule")
+        key = rule if isinstance(rule, str) else "unknown"
+        by_rule[key] = by_rule.get(key, 0) + 1
+    rework = [
+        Rework(old, "superseded", new, history.patches[new].promoted_at)
+        for old, new in sorted(superseded.items())
+        if new in history.patches and history.patches[new].promoted_at in window
+    ]
+    rework += [Rework(p, "reverted", r.commit, r.at) for r in reverts if r.at in window for p in r.patches]
+    bypasses = tuple(e for e in history.events if e.kind == "bypass-detected" and e.ts in window)
+    end = min(window.end, facts.now) if window.end is not None else facts.now
+    waited = []
+    for handoff in facts.handoffs:
+        if handoff.answered_at in window or (
+            handoff.answered_at is None
+            and handoff.at < end
+            and (window.start is None or handoff.at >= window.start)
+        ):
+            waited.append(handoff)
+    slowest = tuple(sorted(waited, key=lambda h: (-h.hours, h.at))[:SLOWEST])
+    delivered = {p.pod for p in history.patches.values() if p.delivered_at in window}
+    idle = tuple(p for p in facts.pods if p not in delivered)
+    ordered_rules = dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+    made = Retro(window, rejections, ordered_rules, tuple(rework), bypasses, slowest, idle, ())
+    return Retro(**{**vars(made), "questions": tuple(questions(made))})
+
+
+def questions(facts: Retro) -> list[tuple[str, str]]:
+    """(key, question): the standing ones, and one for each kind of trouble the facts show."""
+    out = [("went-well", "What went well this sprint, and how do we keep it?")]
+    for rule, count in list(facts.by_rule.items())[:3]:
+        title = RULES[rule].title if rule in RULES else "no rule recorded"
+        out.append(
+            (
+                f"rule-{rule}",
+                f"{count} rejection(s) for {rule} ({title}): what should the prompt, template or "
+                "procedure say so the next bundle passes?",
+            )
+        )
+    if facts.rework:
+        out.append(
+            ("rework", f"{len(facts.rework)} patch(es) were reworked: what did the first attempt miss?")
+        )
+    if facts.bypasses:
+        out.append(
+            (
+                "bypasses",
+                f"The hooks were bypassed {len(facts.bypasses)} time(s): why, and should the policy change?",
+            )
+        )
+    if facts.slowest:
+        worst = facts.slowest[0]
+        waiting = "is still waiting" if worst.answered_at is None else "took"
+        out.append(
+            (
+                "slowest-handoff",
+                f"The slowest handoff ({worst.sender or '?'} → {worst.receiver} on {worst.task}) {waiting} "
+                f"{worst.hours:g} h: what was it waiting for?",
+            )
+        )
+    for pod in facts.idle:
+        out.append((f"idle-{pod}", f"{pod} delivered nothing: was it blocked, or not needed?"))
+    out.append(("next", "What one thing will we change next sprint?"))
+    return out
+
+
+def section_id(window: Window) -> str:
+    if window.sprint is not None:
+        return f"sprint-{window.sprint}"
+    start = window.start.date().isoformat() if window.start is not None else "start"
+    end = window.end.date().isoformat() if window.end is not None else "now"
+    return "all-time" if window.start is None and window.end is None else f"{start}..{end}"
+
+
+def answers(existing: str, section: str) -> dict[str, tuple[str, str]]:
+    """The answers written in the file's section for this window: key -> (question, text)."""
+    for match in _SECTION.finditer(existing):
+        if match.group("id") == section:
+            return {
+                m.group("key"): (m.group("question") or m.group("key"), m.group("text").strip())
+                for m in _ANSWER.finditer(match.group("body"))
+                if m.group("text").strip() and m.group("text").strip() != PLACEHOLDER
+            }
+    return {}
+
+
+def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str, str]]) -> str:
+    """The new file: this window's section (facts, questions, kept answers) in place of its old one
+    (or first, when new), everything else as it was."""
+    kept = answers(existing, section)
+    lines = [f'<!-- git-pods:retro id="{section}" -->', facts_md.rstrip("\n"), "", "### Questions", ""]
+    for key, question in asked:
+        text = kept.pop(key, (question, PLACEHOLDER))[1]
+        lines += [f"#### {question}", "", f"<!-- answer:{key} -->", text, "<!-- /answer -->", ""]
+    if kept:
+        lines += [
+            "### Earlier answers",
+            "",
+            "Answers to questions the facts no longer raise, kept as written.",
+            "",
+        ]
+        for key, (question, text) in kept.items():
+            lines += [f"#### {question}", "", f"<!-- answer:{key} -->", text, "<!-- /answer -->", ""]
+    block = "\n".join(lines).rstrip("\n") + "\n<!-- git-pods:retro-end -->\n"
+    if not existing.strip():
+        return f"{TITLE}\n\n{block}"
+    found = [m for m in _SECTION.finditer(existing) if m.group("id") == section]
+    if found:
+        m = found[0]
+        return existing[: m.start()] + block + existing[m.end() :]
+    first = _SECTION.search(existing)
+    if first is not None:
+        return existing[: first.start()] + block + "\n" + existing[first.start() :]
+    if existing.startswith(TITLE + "\n"):
+        rest = existing[len(TITLE) + 1 :].lstrip("\n")
+        return f"{TITLE}\n\n{block}\n{rest}"
+    return f"{TITLE}\n\n{block}\n{existing}"
