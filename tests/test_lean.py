@@ -13,9 +13,11 @@ import typer
 
 from git_pods.cli import lean
 from git_pods.cli import promote as promote_cli
+from git_pods.cli import report as report_cli
 from git_pods.cli import validate as validate_cli
 from git_pods.cli import verify as verify_cli
 from git_pods.commands import promote as promote_command
+from git_pods.commands import report as report_command
 from git_pods.commands import validate as validate_command
 from git_pods.commands import verify as verify_command
 from helpers import BIN, git
@@ -39,6 +41,23 @@ VERIFY_LINES = [
     ["--annotate=gitlab", "--range", "A..B"],
     [],
     ["--all", "--range", "a..b"],
+]
+REPORT_LINES = [
+    [],
+    ["velocity"],
+    ["all", "--sprint", "3", "--json"],
+    ["--since", "2026-01-05", "--until=2026-01-16", "burndown"],
+    ["retro", "--out", "site", "--format=html"],
+    ["--format", "json", "changelog"],
+    ["velocty"],  # a wrong KIND still parses: run() refuses it the same way for both
+]
+REPORT_TYPER_ONLY = [
+    ["-h"],
+    ["--sprint"],
+    ["--out", "-x"],
+    ["a", "b"],
+    ["--sprint", "1", "--sprint", "2"],
+    ["--al"],
 ]
 VERIFY_TYPER_ONLY = [["-h"], ["--range"], ["--range", "--all"], ["--all", "--all"], ["x..y"], ["--rang", "a"]]
 TYPER_ONLY = [
@@ -101,6 +120,22 @@ def test_verify_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyPat
     assert json_mode == ("--json" in args)
 
 
+@pytest.mark.parametrize("args", REPORT_LINES)
+def test_report_lines_parse_alike(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = lean.report_options(args)
+    assert parsed is not None
+    expected = _typer_options(report_cli.app, report_command, args, monkeypatch)
+    lean_options = report_command.Options(
+        **{"kind": "all", "format": "md", **parsed, "json_mode": "--json" in args}  # type: ignore[arg-type]
+    )
+    assert lean_options == expected
+
+
+@pytest.mark.parametrize("args", REPORT_TYPER_ONLY)
+def test_report_lines_the_lean_entry_does_not_take(args: list[str]) -> None:
+    assert lean.report_options(args) is None
+
+
 @pytest.mark.parametrize("args", VERIFY_TYPER_ONLY)
 def test_verify_lines_the_lean_entry_does_not_take(args: list[str]) -> None:
     assert lean.verify_options(args) is None
@@ -117,7 +152,7 @@ def test_validate_options_with_values_go_to_typer(args: list[str]) -> None:
 
 
 def test_the_installed_entries_still_give_help_and_usage_errors(repo: Path) -> None:
-    for verb in ("promote", "validate", "verify"):
+    for verb in ("promote", "validate", "verify", "report"):
         done = subprocess.run(
             [str(BIN / f"git-pod-{verb}"), "-h"], capture_output=True, text=True, check=False
         )

@@ -859,7 +859,7 @@ _RULES = [
         "A report needed a promoted record (.logs/<ID>/changelog.yaml for the changelog, "
         "thought_trace.yaml for rework) and the commit that carries the patch does not hold it, or it "
         "is not valid YAML of the schema's shape. The report goes on without it and lists the patch "
-        "under \"Not included\".",
+        'under "Not included".',
         "run `git pod-verify --all` to see how the record came to be missing or broken; a correction is "
         "a new bundle whose trace says `supersedes: <ID>`",
         "warning",

@@ -88,6 +88,43 @@ def verify_options(args: Sequence[str]) -> dict[str, object] | None:
     return {"range_": found.get("range_"), "all_": bool(found.get("all_")), "annotate": found.get("annotate")}
 
 
+_REPORT_VALUES = {
+    "--sprint": "sprint",
+    "--since": "since",
+    "--until": "until",
+    "--out": "out",
+    "--format": "format",
+}
+
+
+def report_options(args: Sequence[str]) -> dict[str, object] | None:
+    """`git pod-report [KIND] [--sprint N] [--since D] [--until D] [--out DIR] [--format F] [--json]`
+    with each option at most once and values that do not start with '-'; None for anything else."""
+    found: dict[str, object] = {}
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json":
+            continue
+        if not arg.startswith("-"):
+            if "kind" in found:
+                return None
+            found["kind"] = arg
+            continue
+        name, equals, value = arg.partition("=")
+        key = _REPORT_VALUES.get(name)
+        if key is None or key in found:
+            return None
+        if not equals:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        if not value or value.startswith("-"):
+            return None
+        found[key] = value
+    return found
+
+
 def _entry(verb: str, parse: Callable[[Sequence[str]], dict[str, object] | None], run: Runner) -> NoReturn:
     """Parse the command line here when it is simple, else hand it to the verb's typer shell."""
     args = sys.argv[1:]
@@ -127,6 +164,13 @@ def _run_verify(parsed: dict[str, object], json_mode: bool) -> int:
     )
 
 
+def _run_report(parsed: dict[str, object], json_mode: bool) -> int:
+    from git_pods.commands import report as command
+
+    options = command.Options(**{"kind": "all", "format": "md", **parsed, "json_mode": json_mode})  # type: ignore[arg-type]
+    return command.run(options, Path.cwd(), sys.stdout, sys.stderr)
+
+
 def validate() -> NoReturn:
     _entry("validate", validate_options, _run_validate)
 
@@ -137,3 +181,7 @@ def promote() -> NoReturn:
 
 def verify() -> NoReturn:
     _entry("verify", verify_options, _run_verify)
+
+
+def report() -> NoReturn:
+    _entry("report", report_options, _run_report)

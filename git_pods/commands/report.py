@@ -82,7 +82,7 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
     wanted = KINDS[:-1] if kind == "all" else (kind,)
     warnings = list(history.warnings)
     made = compute(git, config, history, span, tz, now, wanted, warnings)
-    found = [v for v in problems if v.severity == "warning"] + [_violation(w) for w in warnings]
+    found = [*problems, *(_violation(w) for w in warnings)]  # an unusable config fell back to the default
     if fmt == "json" and options.out is None:
         write_json(out, "report", 0, found, **document(made, wanted))
         return 0

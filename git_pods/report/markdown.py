@@ -14,7 +14,7 @@ from git_pods.report.records import ENTRY_TYPES, Entry
 from git_pods.report.retro import Retro
 from git_pods.report.sprints import Window
 
-_SPECIAL = re.compile(r"([\\`*{}\[\]<>()#+!|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_SPECIAL = re.compile(r"([\\`*{}\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 STAGE_NAMES = {
     "assigned_to_promoted": "assigned → promoted",
     "promoted_to_accepted": "promoted → accepted",

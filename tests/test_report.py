@@ -1,0 +1,357 @@
+"""`git pod-report` end to end on a purpose-built history: exact counts per pod and sprint, lead times,
+the burndown day by day, accepted after a merge commit and a squash merge, delivered by release tag,
+the retrospective and changelog, and golden Markdown and JSON (GIT_PODS_UPDATE_GOLDEN=1 rewrites them).
+
+The story (times UTC; the calendar is Europe/Berlin, sprint 1 is 2026-01-05..18, "now" 01-16 12:00):
+
+- F1.1: dev-pod assigned 01-05 09:00, promotes patch_a 01-06 10:00 on pods/F1.1, merged by a merge
+  commit 01-07 12:00; v1.0 (annotated) 01-09 09:00 delivers it.
+- F1.2: dev-pod assigned 01-05 10:00, promotes patch_b 01-08 09:00, hands off to qa-pod 01-08 11:00
+  (assigned 11:05); qa-pod promotes patch_c 01-10 11:00; both land in one squash commit 01-12 15:00;
+  v1.1 (annotated) 01-14 10:00 delivers them.
+- F2.1: research-pod assigned 01-06 09:00, patch_r rejected 01-07 14:00 (GP301), patch_d promoted 01-13
+  16:00 and never merged.
+- A --no-verify commit on main 01-13 09:00 (bypass-detected), with a garbled note line.
+- F1.3: dev-pod assigned 01-13 12:00, patch_e (supersedes patch_a, a breaking change) straight on main
+  01-14 08:00: accepted, in no release.
+- F3.1 (sprint 2): dev-pod assigned 01-19 09:00, patch_g on main 01-20 10:00.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from reporting import CONFIG, Stream, event, records, trailers
+
+from helpers import cli, git
+
+GOLDEN = Path(__file__).parent / "golden" / "report"
+NOW = "2026-01-16T12:00:00Z"
+
+
+def story(root: Path) -> dict[str, int]:
+    s = Stream()
+    m0 = s.commit(
+        "main",
+        "Adopt git-pods",
+        "2026-01-02 08:00",
+        {".pods/config.yaml": CONFIG, "README.md": "demo\n"},
+        notes=(
+            event("assigned", "2026-01-05 09:00", pod="dev-pod", task="F1.1", by="Lead"),
+            event("assigned", "2026-01-05 10:00", pod="dev-pod", task="F1.2", by="Lead"),
+            event("assigned", "2026-01-06 09:00", pod="research-pod", task="F2.1", by="Lead"),
+            event(
+                "rejected", "2026-01-07 14:00", pod="research-pod", task="F2.1", patch="patch_r", rule="GP301"
+            ),
+        ),
+    )
+    a = s.commit(
+        "pods/F1.1",
+        "Parse symptoms" + trailers("dev-pod", "F1.1", "patch_a"),
+        "2026-01-06 10:00",
+        records("patch_a", "dev-pod", "F1.1", [{"type": "added", "description": "Symptom parser"}]),
+        start=m0,
+        notes=(
+            event(
+                "promoted",
+                "2026-01-06 10:00",
+                pod="dev-pod",
+                task="F1.1",
+                patch="patch_a",
+                added=10,
+                deleted=2,
+                files=1,
+            ),
+        ),
+    )
+    m1 = s.commit("main", "Merge pods/F1.1", "2026-01-07 12:00", merge=a)
+    s.tag("v1.0", m1, "2026-01-09 09:00")
+    s.commit(
+        "pods/F1.2",
+        "Symptom lists" + trailers("dev-pod", "F1.2", "patch_b"),
+        "2026-01-08 09:00",
+        records("patch_b", "dev-pod", "F1.2", [{"type": "changed", "description": "Lists are trimmed"}]),
+        start=m1,
+        notes=(
+            event(
+                "promoted",
+                "2026-01-08 09:00",
+                pod="dev-pod",
+                task="F1.2",
+                patch="patch_b",
+                added=5,
+                deleted=1,
+                files=1,
+            ),
+            event(
+                "handed-off",
+                "2026-01-08 11:00",
+                task="F1.2",
+                to="qa-pod",
+                patch="patch_b",
+                by="Lead",
+                **{"from": "dev-pod"},
+            ),
+            event("assigned", "2026-01-08 11:05", pod="qa-pod", task="F1.2", by="Lead"),
+        ),
+    )
+    s.commit(
+        "pods/F1.2",
+        "Tests for lists" + trailers("qa-pod", "F1.2", "patch_c"),
+        "2026-01-10 11:00",
+        records("patch_c", "qa-pod", "F1.2", [{"type": "tests", "description": "Edge cases | <b>pipes</b>"}]),
+        notes=(
+            event(
+                "promoted",
+                "2026-01-10 11:00",
+                pod="qa-pod",
+                task="F1.2",
+                patch="patch_c",
+                added=20,
+                deleted=0,
+                files=1,
+            ),
+        ),
+    )
+    squash_files = {
+        **records("patch_b", "dev-pod", "F1.2", [{"type": "changed", "description": "Lists are trimmed"}]),
+        **records(
+            "patch_c", "qa-pod", "F1.2", [{"type": "tests", "description": "Edge cases | <b>pipes</b>"}]
+        ),
+    }
+    m2 = s.commit(
+        "main",
+        "F1.2 (#2)\n\nPod: dev-pod\nTask: F1.2\nPatch-Id: patch_b\nPatch-Id: patch_c\n",
+        "2026-01-12 15:00",
+        squash_files,
+    )
+    s.tag("v1.1", m2, "2026-01-14 10:00")
+    s.commit(
+        "pods/F2.1",
+        "Research notes" + trailers("research-pod", "F2.1", "patch_d"),
+        "2026-01-13 16:00",
+        records("patch_d", "research-pod", "F2.1", [{"type": "docs", "description": "Findings"}]),
+        start=m1,
+        notes=(
+            event(
+                "promoted",
+                "2026-01-13 16:00",
+                pod="research-pod",
+                task="F2.1",
+                patch="patch_d",
+                added=7,
+                deleted=0,
+                files=1,
+            ),
+        ),
+    )
+    m3 = s.commit(
+        "main",
+        "Hand fix",
+        "2026-01-13 09:00",
+        {"README.md": "fixed\n"},
+        notes=(
+            event("bypass-detected", "2026-01-13 09:00", hook="pod-bundle", how="no-verify", by="Lead"),
+            "not an event",
+            event("assigned", "2026-01-13 12:00", pod="dev-pod", task="F1.3", by="Lead"),
+        ),
+    )
+    e = s.commit(
+        "main",
+        "Rework the parser" + trailers("dev-pod", "F1.3", "patch_e"),
+        "2026-01-14 08:00",
+        records(
+            "patch_e",
+            "dev-pod",
+            "F1.3",
+            [
+                {"type": "fixed", "description": "Parser keeps order"},
+                {"type": "changed", "description": "parse() returns a tuple", "breaking": True},
+            ],
+            supersedes="patch_a",
+        ),
+        notes=(
+            event(
+                "promoted",
+                "2026-01-14 08:00",
+                pod="dev-pod",
+                task="F1.3",
+                patch="patch_e",
+                added=3,
+                deleted=3,
+                files=1,
+            ),
+        ),
+    )
+    g = s.commit(
+        "main",
+        "Next sprint" + trailers("dev-pod", "F3.1", "patch_g"),
+        "2026-01-20 10:00",
+        records("patch_g", "dev-pod", "F3.1", [{"type": "added", "description": "Export"}]),
+        notes=(
+            event("assigned", "2026-01-19 09:00", pod="dev-pod", task="F3.1", by="Lead"),
+            event(
+                "promoted",
+                "2026-01-20 10:00",
+                pod="dev-pod",
+                task="F3.1",
+                patch="patch_g",
+                added=1,
+                deleted=0,
+                files=1,
+            ),
+        ),
+    )
+    marks = s.run(root)
+    git(root, "checkout", "-q", "main")
+    return {"m0": marks[m0], "m3": marks[m3], "e": marks[e], "g": marks[g]}
+
+
+@pytest.fixture
+def storied(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    story(repo)
+    monkeypatch.setenv("GIT_PODS_NOW", NOW)
+    return repo
+
+
+def report_json(root: Path, *args: str) -> dict[str, object]:
+    done = cli(root, "report", *args, "--format", "json")
+    assert done.code == 0, done.text
+    return json.loads(done.out)
+
+
+def rows(doc: dict[str, object]) -> dict[str, dict[str, object]]:
+    velocity = doc["velocity"]
+    assert isinstance(velocity, dict)
+    out = {row["pod"]: row for row in velocity["pods"]}
+    out["*"] = velocity["totals"]
+    return out
+
+
+def counts(row: dict[str, object]) -> tuple[object, ...]:
+    keys = ("promoted", "accepted", "delivered", "tasks_completed", "added", "deleted", "rejected")
+    return tuple(row[k] for k in keys)
+
+
+def test_velocity_counts_each_step_where_it_happened(storied: Path) -> None:
+    by_pod = rows(report_json(storied, "velocity", "--sprint", "1"))
+    assert counts(by_pod["dev-pod"]) == (3, 3, 2, 2, 18, 6, 0)
+    assert counts(by_pod["qa-pod"]) == (1, 1, 1, 1, 20, 0, 0)
+    assert counts(by_pod["research-pod"]) == (1, 0, 0, 0, 7, 0, 1)
+    assert counts(by_pod["*"]) == (5, 4, 3, 2, 45, 6, 1)  # F1.2 is one task, done by two pods
+    assert by_pod["dev-pod"]["lead_times"] == {
+        "assigned_to_promoted": 25.0,  # 25 h (a), 71 h (b), 20 h (e)
+        "promoted_to_accepted": 26.0,  # a waits for its merge commit, b for the squash, e none
+        "accepted_to_delivered": 44.0,  # 45 h (a, v1.0) and 43 h (b, v1.1)
+        "assigned_to_delivered": 156.0,  # 96 h (a) and 216 h (b)
+    }
+    assert by_pod["qa-pod"]["lead_times"]["assigned_to_promoted"] == 47.9  # 11:05 -> 11:00 two days on
+    assert by_pod["qa-pod"]["handoff_cycle"] == 48.0
+    assert by_pod["dev-pod"]["handoff_cycle"] is None
+    later = rows(report_json(storied, "velocity", "--sprint", "2"))
+    assert counts(later["dev-pod"]) == (1, 1, 0, 0, 1, 0, 0)
+    assert counts(later["qa-pod"]) == (0, 0, 0, 0, 0, 0, 0)
+
+
+def test_the_trend_covers_earlier_sprints(storied: Path) -> None:
+    doc = report_json(storied, "velocity", "--sprint", "2")
+    trend = doc["velocity"]["trend"]  # type: ignore[index]
+    assert [t[0]["label"] for t in trend] == ["Sprint 1", "Sprint 2"]
+    assert [[p["promoted"] for p in t[1]] for t in trend] == [[3, 1, 1], [1, 0, 0]]
+
+
+def test_windows_by_dates_and_all_time(storied: Path) -> None:
+    only_b = rows(report_json(storied, "velocity", "--since", "2026-01-08", "--until", "2026-01-08"))
+    assert counts(only_b["*"])[:3] == (1, 0, 0)
+    everything = rows(report_json(storied, "velocity", "--since", "2026-01-01"))
+    assert counts(everything["*"])[:3] == (6, 5, 3)
+
+
+def test_accepted_after_merge_and_squash_and_delivered_by_tag(storied: Path) -> None:
+    doc = report_json(storied, "changelog")
+    releases = {r["name"]: r for r in doc["changelog"]["releases"]}  # type: ignore[index]
+    assert list(releases) == ["Unreleased", "v1.1", "v1.0"]
+    assert releases["v1.0"]["date"] == "2026-01-09"
+    assert [e["patch"] for e in releases["v1.1"]["entries"]] == ["patch_b", "patch_c"]
+    assert [(e["patch"], e["breaking"]) for e in releases["Unreleased"]["entries"]] == [
+        ("patch_e", False),
+        ("patch_e", True),
+        ("patch_g", False),
+    ]
+    assert "patch_d" not in json.dumps(doc)  # promoted, never merged: not in the changelog
+
+
+def test_burndown_day_by_day(storied: Path) -> None:
+    b = report_json(storied, "burndown", "--sprint", "1")["burndown"]
+    assert isinstance(b, dict)
+    assert b["days"][0] == "2026-01-05" and b["days"][-1] == "2026-01-18" and len(b["days"]) == 14
+    assert b["tasks_outstanding"] == [2, 3, 3, 3, 2, 2, 2, 2, 3, 2, 2, 2, None, None]
+    assert b["tasks_delivered"] == [0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, None, None]
+    assert b["features_outstanding"] == [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, None, None]
+    assert b["ideal"][0] == 2 and b["ideal"][-1] == 0
+    assert b["scope"] == 4
+    assert [(t["task"], t["holder"], t["patches"], t["delivered"]) for t in b["open_tasks"]] == [
+        ("F1.3", "dev-pod", 1, 0),
+        ("F2.1", "research-pod", 1, 0),
+    ]
+
+
+def test_retrospective_facts(storied: Path) -> None:
+    r = report_json(storied, "retro", "--sprint", "1")["retrospective"]
+    assert isinstance(r, dict)
+    assert r["by_rule"] == {"GP301": 1}
+    assert [(w["patch"], w["how"], w["by"]) for w in r["rework"]] == [("patch_a", "superseded", "patch_e")]
+    assert [e["how"] for e in r["bypasses"]] == ["no-verify"]
+    assert [(h["task"], h["sender"], h["receiver"], h["hours"]) for h in r["slowest"]] == [
+        ("F1.2", "dev-pod", "qa-pod", 48.0)
+    ]
+    assert r["idle"] == ["research-pod"]
+    keys = [q[0] for q in r["questions"]]
+    assert keys == [
+        "went-well",
+        "rule-GP301",
+        "rework",
+        "bypasses",
+        "slowest-handoff",
+        "idle-research-pod",
+        "next",
+    ]
+
+
+def test_a_garbled_note_is_a_warning(storied: Path) -> None:
+    done = cli(storied, "report", "velocity", "--sprint", "1")
+    assert done.code == 0
+    assert "GP901" in done.err and "not a metric event" in done.err
+    doc = report_json(storied, "velocity", "--sprint", "1")
+    assert [v["rule"] for v in doc["violations"]] == ["GP901"]  # type: ignore[index]
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("GIT_PODS_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8").replace("\r\n", "\n"), (
+        f"{name} changed; if intended, rerun with GIT_PODS_UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+def test_markdown_and_json_match_the_golden_files(storied: Path) -> None:
+    done = cli(storied, "report", "all", "--sprint", "1")
+    assert done.code == 0, done.text
+    folder = storied / "reports"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "CHANGELOG.md",
+        "burndown.md",
+        "burndown.svg",
+        "retrospective.md",
+        "velocity.md",
+        "velocity.svg",
+    ]
+    for name in ("velocity.md", "burndown.md", "retrospective.md", "CHANGELOG.md"):
+        _golden(name, (folder / name).read_text(encoding="utf-8"))
+    doc = report_json(storied, "all", "--sprint", "1")
+    _golden("report.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
