@@ -196,10 +196,22 @@ step "A teammate's clone gets the events with git pod-sync (a plain clone brings
 git clone -q "$work.remote.git" "$work.teammate"
 (cd "$work.teammate" && show git pod-sync && git notes --ref=pods list | wc -l | xargs printf '%s notes here now\n')
 
+step "Release and report: tag v0.1.0, give the team a sprint calendar, write the sprint's reports"
+git tag -a v0.1.0 -m "Release v0.1.0"
+printf 'sprints:\n  start: "%s"\n  length_days: 14\n' "$(date -u +%Y-%m-%d)" >> .pods/config.yaml
+git commit -q -m "Sprint calendar" .pods/config.yaml
+show git pod-report
+sed -n '1,14p' reports/velocity.md
+echo "(…) still open, from reports/burndown.md:"
+sed -n '/^## Still open/,$p' reports/burndown.md
+sed -n '1,12p' reports/CHANGELOG.md
+echo "(the charts are reports/velocity.svg and reports/burndown.svg; --format html makes one page)"
+
 step "Running git pod-init again changes nothing, and says so"
 show git pod-init
 
 step "Done"
 rmdir "$downloads" 2>/dev/null || true
+echo "Reports: $work/reports (velocity.md, burndown.md, retrospective.md, CHANGELOG.md, charts as .svg)"
 echo "The demo repository is $work, its remote $work.remote.git, a teammate's clone $work.teammate"
 echo "(throwaways: delete them when you are done)."

@@ -353,5 +353,7 @@ def test_markdown_and_json_match_the_golden_files(storied: Path) -> None:
     ]
     for name in ("velocity.md", "burndown.md", "retrospective.md", "CHANGELOG.md"):
         _golden(name, (folder / name).read_text(encoding="utf-8"))
+    for name in ("velocity.svg", "burndown.svg"):  # the README shows these very charts
+        _golden(f"../../../docs/img/{name}", (folder / name).read_text(encoding="utf-8"))
     doc = report_json(storied, "all", "--sprint", "1")
     _golden("report.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
