@@ -49,6 +49,7 @@ bench: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/promote.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/verify.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/report.py
 
 man: $(VENV)/.installed
 	$(BIN)/python -m git_pods.cli.manpage man/man1
