@@ -21,14 +21,14 @@ from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
 from git_pods.fsio import write_atomic
-from git_pods.gitio.runner import Git, require_root
+from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.record import record
 from git_pods.report import markdown as mdown
 from git_pods.report.history import History, ReadWarning, read_history
 from git_pods.report.jsondoc import as_json
 from git_pods.report.metrics import TREND_SPRINTS, Burndown, Facts, Velocity, burndown, velocity
 from git_pods.report.page import html_page
-from git_pods.report.records import Entry, changelog_entries, reverts, superseded
+from git_pods.report.records import Entry, Records, reverts
 from git_pods.report.retro import Retro, merge, retro, section_id
 from git_pods.report.sprints import Window, sprint_window, window, zone
 from git_pods.violation import Violation
@@ -81,7 +81,10 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
     history = read_history(git, default_branch(git, config), config.release_tags, notes_ref=config.notes_ref)
     wanted = KINDS[:-1] if kind == "all" else (kind,)
     warnings = list(history.warnings)
-    made = compute(git, config, history, span, tz, now, wanted, warnings)
+    common = git_dir(root)
+    reader = Records(git, history.default_tip, common / "pods" / "report-cache.json" if common else None)
+    made = compute(reader, config, history, span, tz, now, wanted, warnings)
+    reader.save()
     found = [*problems, *(_violation(w) for w in warnings)]  # an unusable config fell back to the default
     if fmt == "json" and options.out is None:
         write_json(out, "report", 0, found, **document(made, wanted))
@@ -100,7 +103,7 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
 
 
 def compute(
-    git: Git,
+    reader: Records,
     config: Config,
     history: History,
     span: Window,
@@ -122,22 +125,21 @@ def compute(
         values["burndown"] = burndown(facts, span, tz)
     if "retro" in wanted:
         promoted = [p for p in history.patches.values() if p.promoted_at in span and p.commits]
-        values["retro"] = retro(
-            facts, span, superseded(git, promoted, warnings), reverts(git, history.patches)
-        )
+        rework = reverts(reader.git, history.patches, history.revert_candidates)
+        values["retro"] = retro(facts, span, reader.superseded(promoted, warnings), rework)
     if "changelog" in wanted:
-        values["releases"], values["missing"] = releases(git, history, tz, warnings)
+        values["releases"], values["missing"] = releases(reader, history, tz, warnings)
     return Reports(**values)
 
 
 def releases(
-    git: Git, history: History, tz: tzinfo, warnings: list[ReadWarning]
+    reader: Records, history: History, tz: tzinfo, warnings: list[ReadWarning]
 ) -> tuple[tuple[tuple[str, str | None, tuple[Entry, ...]], ...], dict[str, str]]:
     """Accepted patches' changelog entries by the release tag that delivered them, newest first,
     with "Unreleased" (accepted, in no tag yet) on top."""
     accepted = [p for p in history.patches.values() if p.accepted_at is not None or p.tag is not None]
     before = len(warnings)
-    entries = changelog_entries(git, accepted, warnings)
+    entries = reader.changelog_entries(accepted, warnings)
     missing = {
         w.message.split("/", 2)[1]: w.message for w in warnings[before:] if w.message.startswith(".logs/")
     }

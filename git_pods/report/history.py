@@ -153,6 +153,7 @@ class History:
     rewritten_from: Mapping[str, tuple[str, ...]] = _EMPTY
     warnings: tuple[ReadWarning, ...] = ()
     commit_count: int = 0
+    revert_candidates: tuple[str, ...] = ()  # commits whose subject starts with "Revert"
 
     def of_kind(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]
@@ -163,6 +164,7 @@ class _Log:
     parents: dict[str, list[str]]
     times: dict[str, int]
     trailers: dict[str, list[tuple[str, str]]]
+    reverts: tuple[str, ...] = ()
 
 
 def read_history(
@@ -210,6 +212,7 @@ def read_history(
         rewritten_from=MappingProxyType(rewritten),
         warnings=tuple(warnings),
         commit_count=len(log.parents),
+        revert_candidates=log.reverts,
     )
 
 
@@ -244,16 +247,19 @@ def _refs(git: Git, branch: str, glob: str, notes_ref: str) -> tuple[str | None,
 def _log(git: Git, notes_ref: str) -> _Log:
     args = ["-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate"]
     args += [f"--exclude={notes_ref}", "--exclude=refs/notes/*", "--all"]
-    args += [f"--format=%H%x1f%P%x1f%ct%x1f{_TRAILERS}"]
+    args += [f"--format=%H%x1f%P%x1f%ct%x1f%<(8,trunc)%s%x1f{_TRAILERS}"]  # 8 columns: is it a Revert?
     out = git.run(args, env=_NO_FLUSH).stdout.decode("utf-8", "surrogateescape")
     parents: dict[str, list[str]] = {}
     times: dict[str, int] = {}
     trailers: dict[str, list[tuple[str, str]]] = {}
+    reverts: list[str] = []
     for entry in out.split("\0"):
-        fields = entry.split("\x1f", 3)
-        if len(fields) != 4:
+        fields = entry.split("\x1f", 4)
+        if len(fields) != 5:
             continue
-        sha, parent_list, when, trailer_text = fields
+        sha, parent_list, when, subject, trailer_text = fields
+        if subject.startswith("Revert"):
+            reverts.append(sha)
         parents[sha] = parent_list.split()
         times[sha] = int(when or 0)
         if trailer_text:
@@ -263,7 +269,7 @@ def _log(git: Git, notes_ref: str) -> _Log:
                 if sep:
                     pairs.append((key.strip().lower(), value.strip()))
             trailers[sha] = pairs
-    return _Log(parents, times, trailers)
+    return _Log(parents, times, trailers, tuple(reverts))
 
 
 def _mark(parents: Mapping[str, list[str]], tip: str, label: str, marks: dict[str, str]) -> None:

@@ -265,22 +265,38 @@ def burndown(facts: Facts, window: Window, tz: tzinfo) -> Burndown:
         and (window.end is None or known[t.id] < window.end)  # type: ignore[operator]
         and not ((finished := facts.completed.get(t.id)) is not None and finished < start)
     ]
+    changes: list[tuple[datetime, int, Task]] = []  # (when, 0 known / 1 delivered, task): one sweep
+    for t in scope:
+        seen = known[t.id]
+        assert seen is not None  # scope holds known tasks only
+        changes.append((seen, 0, t))
+        finished = facts.completed.get(t.id)
+        if finished is not None:
+            changes.append((max(finished, seen), 1, t))
+    changes.sort(key=lambda c: (c[0], c[1], c[2].id))
     columns: dict[str, list[int | None]] = {k: [] for k in ("to", "td", "fo", "fd")}
+    tasks_known = tasks_done = 0
+    open_in: dict[str, int] = {}  # feature -> its known tasks not delivered
+    at = 0
     for day in days:
-        end = _midnight(day + timedelta(days=1), tz)
         if _midnight(day, tz) > facts.now:
             for column in columns.values():
                 column.append(None)
             continue
-        tasks = [t for t in scope if known[t.id] < end]  # type: ignore[operator]
-        done = {t.id for t in tasks if (c := facts.completed.get(t.id)) is not None and c < end}
-        features: dict[str, bool] = {}
-        for t in tasks:
-            features[t.feature] = features.get(t.feature, True) and t.id in done
-        columns["to"].append(len(tasks) - len(done))
-        columns["td"].append(len(done))
-        columns["fo"].append(sum(not d for d in features.values()))
-        columns["fd"].append(sum(features.values()))
+        end = _midnight(day + timedelta(days=1), tz)
+        while at < len(changes) and changes[at][0] < end:
+            _when, kind, task = changes[at]
+            at += 1
+            if kind == 0:
+                tasks_known += 1
+                open_in[task.feature] = open_in.get(task.feature, 0) + 1
+            else:
+                tasks_done += 1
+                open_in[task.feature] -= 1
+        columns["to"].append(tasks_known - tasks_done)
+        columns["td"].append(tasks_done)
+        columns["fo"].append(sum(1 for n in open_in.values() if n))
+        columns["fd"].append(sum(1 for n in open_in.values() if not n))
     first = next((v for v in columns["to"] if v is not None), 0) or 0
     n = len(days)
     ideal = tuple(round(first * (1 - k / (n - 1)), 2) if n > 1 else float(first) for k in range(n))
