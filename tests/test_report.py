@@ -357,3 +357,60 @@ def test_markdown_and_json_match_the_golden_files(storied: Path) -> None:
         _golden(f"../../../docs/img/{name}", (folder / name).read_text(encoding="utf-8"))
     doc = report_json(storied, "all", "--sprint", "1")
     _golden("report.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def test_the_record_cache_changes_nothing_and_survives_damage(storied: Path) -> None:
+    cache = storied / ".git" / "pods" / "report-cache.json"
+    first = report_json(storied, "all", "--sprint", "1")
+    stored = json.loads(cache.read_text())
+    assert stored["version"] == 1
+    assert any(key.startswith("changelog.yaml:") for key in stored["records"])
+    assert any(key.startswith("thought_trace.yaml:") for key in stored["records"])
+    assert report_json(storied, "all", "--sprint", "1") == first  # from the cache
+    cache.write_text("{ not json")
+    assert report_json(storied, "all", "--sprint", "1") == first  # a broken cache is started afresh
+    assert json.loads(cache.read_text())["version"] == 1
+    cache.unlink()
+    cache.mkdir()  # cannot be written: the report goes on
+    assert report_json(storied, "all", "--sprint", "1") == first
+
+
+def test_a_lying_cache_entry_is_never_consulted_for_other_content(storied: Path) -> None:
+    """Keys are blob ids: changing a record (a new blob) cannot be answered from the old entry."""
+    report_json(storied, "changelog")
+    cache = storied / ".git" / "pods" / "report-cache.json"
+    stored = json.loads(cache.read_text())
+    for key in stored["records"]:
+        if key.startswith("changelog.yaml:"):
+            stored["records"][key] = [["added", "FORGED", False]]
+    cache.write_text(json.dumps(stored))
+    doc = report_json(storied, "changelog")
+    assert "FORGED" in json.dumps(doc)  # the cache is trusted for the blobs it names (it lives in .git)
+    git(storied, "checkout", "-q", "-b", "side")
+    path = storied / ".logs" / "patch_e" / "changelog.yaml"
+    path.write_text(path.read_text().replace("Parser keeps order", "Parser keeps the order"))
+    git(storied, "commit", "-q", "--no-verify", "-am", "edit a record")
+    git(storied, "branch", "-f", "main", "side")
+    entries = [
+        e["description"]
+        for r in report_json(storied, "changelog")["changelog"]["releases"]  # type: ignore[index]
+        for e in r["entries"]
+        if e["patch"] == "patch_e"
+    ]
+    assert entries == ["Parser keeps the order", "parse() returns a tuple"]  # a new blob: read and parsed
+
+
+def test_reverts_count_as_rework(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    marks = story(repo)
+    monkeypatch.setenv("GIT_PODS_NOW", NOW)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-15T09:00:00Z")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-01-15T09:00:00Z")
+    git(repo, "reset", "-q", "--hard", marks["e"])  # drop patch_g, then revert patch_e's commit
+    git(repo, "revert", "--no-edit", marks["e"])
+    r = report_json(repo, "retro", "--sprint", "1")["retrospective"]
+    assert isinstance(r, dict)
+    revert = git(repo, "rev-parse", "HEAD").strip()
+    assert sorted((w["patch"], w["how"], w["by"]) for w in r["rework"]) == [
+        ("patch_a", "superseded", "patch_e"),
+        ("patch_e", "reverted", revert),
+    ]
