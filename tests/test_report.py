@@ -414,3 +414,40 @@ def test_reverts_count_as_rework(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("patch_a", "superseded", "patch_e"),
         ("patch_e", "reverted", revert),
     ]
+
+
+LEDGER = """\
+pod: dev-pod
+task_id: F2.1
+goal: Follow the research
+created: '2026-01-14T12:00:00.000001Z'
+history:
+- event: assigned
+  pod: research-pod
+  time: '2026-01-06T09:00:00.250000Z'
+  by: Lead
+"""
+
+
+def test_task_ledgers_fill_in_what_the_notes_lack(storied: Path) -> None:
+    (storied / ".pods" / "tasks").mkdir()
+    (storied / ".pods" / "tasks" / "F2.1.yaml").write_text(LEDGER)
+    (storied / ".pods" / "tasks" / "F9.yaml").write_text("pod: [unclosed\n")
+    git(storied, "add", ".pods/tasks")
+    git(storied, "commit", "-q", "-m", "ledgers")
+    with_notes = report_json(storied, "all", "--sprint", "1")
+    b = with_notes["burndown"]
+    assert isinstance(b, dict)
+    assert [(t["task"], t["holder"]) for t in b["open_tasks"]] == [("F1.3", "dev-pod"), ("F2.1", "dev-pod")]
+    assert (
+        rows(with_notes)["research-pod"]["lead_times"]["assigned_to_promoted"] == 175.0
+    )  # one step, not two
+    assert [v["rule"] for v in with_notes["violations"]] == ["GP901", "GP904"]  # type: ignore[index]
+    git(storied, "update-ref", "-d", "refs/notes/pods")  # a clone that never synced the notes
+    without = report_json(storied, "velocity", "--sprint", "1")
+    research = rows(without)["research-pod"]
+    assert (research["promoted"], research["added"]) == (1, 0)  # promoted when committed; lines unknown
+    assert research["lead_times"]["assigned_to_promoted"] == 175.0  # the ledger's assignment
+    burn = report_json(storied, "burndown", "--sprint", "1")["burndown"]
+    assert isinstance(burn, dict)
+    assert ("F2.1", "dev-pod") in [(t["task"], t["holder"]) for t in burn["open_tasks"]]

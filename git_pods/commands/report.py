@@ -25,6 +25,7 @@ from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.record import record
 from git_pods.report import markdown as mdown
 from git_pods.report.history import History, ReadWarning, read_history
+from git_pods.report.journeys import with_journeys
 from git_pods.report.jsondoc import as_json
 from git_pods.report.metrics import TREND_SPRINTS, Burndown, Facts, Velocity, burndown, velocity
 from git_pods.report.page import html_page
@@ -83,6 +84,7 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
     warnings = list(history.warnings)
     common = git_dir(root)
     reader = Records(git, history.default_tip, common / "pods" / "report-cache.json" if common else None)
+    history = with_journeys(history, reader.ledgers(warnings))
     made = compute(reader, config, history, span, tz, now, wanted, warnings)
     reader.save()
     found = [*problems, *(_violation(w) for w in warnings)]  # an unusable config fell back to the default

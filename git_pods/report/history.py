@@ -88,7 +88,8 @@ _EVENT_DEFAULTS = {
 
 @record
 class Patch:
-    """A patch as events and history tell it. promoted_at: its first `promoted` event; accepted_at:
+    """A patch as events and history tell it. promoted_at: its first `promoted` event (else the time
+    of the first commit carrying its `Patch-Id`, for a clone without the notes); accepted_at:
     when a commit carrying its `Patch-Id` trailer reached the default branch (the time of the
     first-parent commit that brought it in); delivered_at and tag: the earliest release tag that
     contains such a commit, and that tag's date."""
@@ -207,7 +208,7 @@ def read_history(
         default_tip=tip,
         events=tuple(events),
         patches=MappingProxyType(patches),
-        tasks=MappingProxyType(_tasks(events, patches)),
+        tasks=MappingProxyType(tasks_of(events, patches)),
         tags=tuple(tags),
         rewritten_from=MappingProxyType(rewritten),
         warnings=tuple(warnings),
@@ -366,7 +367,7 @@ def _parse(line: bytes, commit: str, commits: tuple[str, ...]) -> tuple[Event | 
         return None, str(err)
     if not isinstance(data, dict):
         return None, "not a JSON object"
-    kind, v, ts = data.get("event"), data.get("v"), _time(data.get("ts"))
+    kind, v, ts = data.get("event"), data.get("v"), parse_time(data.get("ts"))
     if not isinstance(kind, str) or not kind:
         return None, "no `event`"
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -383,14 +384,14 @@ def _parse(line: bytes, commit: str, commits: tuple[str, ...]) -> tuple[Event | 
         elif key not in _HEAD_KEYS:
             extra[key] = value  # unknown keys, and known ones of the wrong type, kept as they are
     values.update(commit=commit, commits=commits, extra=MappingProxyType(extra) if extra else _EMPTY)
-    return _event(values), ""
+    return make_event(values), ""
 
 
 def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _event(values: dict[str, Any]) -> Event:
+def make_event(values: dict[str, Any]) -> Event:
     """An Event from the fields that are set, the others at their defaults: the records' generic
     __init__ checks every keyword, and reports build an event for each of thousands of lines."""
     event = Event.__new__(Event)
@@ -399,7 +400,7 @@ def _event(values: dict[str, Any]) -> Event:
     return event
 
 
-def _time(value: object) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
@@ -453,13 +454,18 @@ def _patches(
             tag = tag_at.get(delivered.get(commit, ""))
             if tag is not None and (item.get("delivered_at") is None or tag.at < item["delivered_at"]):
                 item.update(delivered_at=tag.at, tag=tag.name)
+    for item in fields.values():  # no promoted event (notes never synced here): the commit's time
+        if item.get("promoted_at") is None and item["commits"]:
+            item["promoted_at"] = datetime.fromtimestamp(
+                min(log.times[c] for c in item["commits"]), timezone.utc
+            )
     return {
         patch: Patch(**{**item, "commits": tuple(sorted(item["commits"]))})
         for patch, item in sorted(fields.items())
     }
 
 
-def _tasks(events: Iterable[Event], patches: Mapping[str, Patch]) -> dict[str, Task]:
+def tasks_of(events: Iterable[Event], patches: Mapping[str, Patch]) -> dict[str, Task]:
     found: dict[str, dict[str, Any]] = {}
 
     def entry(task: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from git_pods.errors import GitPodsError
 from git_pods.fsio import write_atomic
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
-from git_pods.ids import PATCH_ID
+from git_pods.ids import PATCH_ID, TASK_ID
 from git_pods.record import record
 from git_pods.report.history import Patch, ReadWarning
 from git_pods.yamlsafe import YamlProblems, load
@@ -131,6 +131,35 @@ class Records:
         found = self.extract(patches, "thought_trace.yaml", _supersedes, warnings)
         return {old: patch for patch, old in sorted(found.items()) if old is not None}
 
+    def ledgers(self, warnings: list[ReadWarning]) -> dict[str, list[list[Any]]]:
+        """Each task ledger's journey at the tip (`.pods/tasks/<TASK>.yaml`): [kind, time, pod, by]
+        rows, kind `assigned` (pod assigned) or `handed-off` (pod received), in the file's order."""
+        if self.tip is None:
+            return {}
+        out = self.git.run(["ls-tree", "-z", self.tip, "--", ".pods/tasks/"], check=False).stdout
+        blobs: dict[str, str] = {}
+        for entry in out.split(b"\0"):
+            head, sep, path = entry.partition(b"\t")
+            name = path.decode("utf-8", "surrogateescape").rsplit("/", 1)[-1]
+            if sep and head.split(b" ")[1:2] == [b"blob"] and name.endswith(".yaml"):
+                blobs[name[: -len(".yaml")]] = head.split(b" ")[2].decode("ascii")
+        misses = [sha for sha in blobs.values() if self.cache.get("ledger", sha) is MISS]
+        objects = read_objects(self.git, misses) if misses else {}
+        found: dict[str, list[list[Any]]] = {}
+        for task, sha in sorted(blobs.items()):
+            value = self.cache.get("ledger", sha)
+            if value is MISS:
+                obj = objects.get(sha)
+                value = (
+                    _parse(obj.data, f".pods/tasks/{task}.yaml", _journey) if obj else {"error": "unreadable"}
+                )
+                self.cache.put("ledger", sha, value)
+            if isinstance(value, dict):
+                warnings.append(ReadWarning("GP904", str(value.get("error")), self.tip))
+            elif TASK_ID.fullmatch(task):
+                found[task] = value
+        return found
+
     def save(self) -> None:
         self.cache.save()
 
@@ -201,6 +230,24 @@ def _entries(data: dict[str, Any]) -> list[list[Any]]:
         kind = kind if isinstance(kind, str) and kind in ENTRY_TYPES else "changed"
         out.append([kind, " ".join(item["description"].split()), item.get("breaking") is True])
     return out
+
+
+def _journey(data: dict[str, Any]) -> list[list[Any]]:
+    """A ledger's assignments and handoffs, the current assignment last."""
+    rows = []
+    history = data.get("history")
+    for item in history if isinstance(history, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("event")
+        pod = item.get("pod") if kind == "assigned" else item.get("to") if kind == "handed-off" else None
+        if isinstance(pod, str) and isinstance(item.get("time"), str):
+            by = item.get("by")
+            rows.append([kind, item["time"], pod, by if isinstance(by, str) else None])
+    pod, created, by = data.get("pod"), data.get("created"), data.get("assigned_by")
+    if isinstance(pod, str) and isinstance(created, str):
+        rows.append(["assigned", created, pod, by if isinstance(by, str) else None])
+    return rows
 
 
 def _supersedes(data: dict[str, Any]) -> str | None:
