@@ -92,7 +92,8 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
         write_json(out, "report", 0, found, **document(made, wanted))
         return 0
     folder = Path(options.out) if options.out is not None else root / "reports"
-    written = write(folder if folder.is_absolute() else cwd / folder, made, wanted, fmt)
+    target = folder if folder.is_absolute() else cwd / folder
+    written = write(target, made, wanted, fmt, root / "reports")
     shown = [_shown(p, cwd) for p in written]
     if options.json_mode:
         write_json(out, "report", 0, found, written=shown, **document(made, wanted))
@@ -182,11 +183,19 @@ def document(made: Reports, wanted: Sequence[str]) -> dict[str, object]:
     return doc
 
 
-def write(folder: Path, made: Reports, wanted: Sequence[str], fmt: str) -> list[Path]:
-    """Write the reports into folder; return the files written."""
+def write(folder: Path, made: Reports, wanted: Sequence[str], fmt: str, answers: Path) -> list[Path]:
+    """Write the reports into folder; return the files written. The HTML page shows the answers of
+    answers/retrospective.md (the Markdown reports' folder) unless folder has its own."""
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file, not a folder", rule="GP913", hint="name a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file in the way, no permission, a read-only disk
+        raise UsageError(
+            f"cannot write the reports into {folder}: {err.strerror or err}",
+            rule="GP913",
+            hint="name a folder you may write to with --out DIR",
+        ) from None
     written: list[Path] = []
 
     def put(name: str, text: str) -> None:
@@ -199,7 +208,9 @@ def write(folder: Path, made: Reports, wanted: Sequence[str], fmt: str) -> list[
 
         put("report.json", json.dumps(document(made, wanted), indent=2, ensure_ascii=False) + "\n")
         return written
-    sections = markdown(made, wanted, folder, link_charts=fmt == "md")
+    if fmt == "md" or (folder / FILES["retro"]).exists():
+        answers = folder
+    sections = markdown(made, wanted, answers, link_charts=fmt == "md")
     if fmt == "html":
         title = f"git-pods report: {mdown.span(made.window, made.tz)}"
         put("report.html", html_page(title, [(h, t, c) for _n, h, t, c in sections]))

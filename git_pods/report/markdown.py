@@ -4,7 +4,6 @@ escaped so it cannot break a table or inject markup into the forge's rendering."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 
@@ -13,19 +12,14 @@ from git_pods.report.metrics import STAGES, Burndown, PodFigures, Velocity
 from git_pods.report.records import ENTRY_TYPES, Entry
 from git_pods.report.retro import Retro
 from git_pods.report.sprints import Window
+from git_pods.report.text import md
 
-_SPECIAL = re.compile(r"([\\`*{}\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 STAGE_NAMES = {
     "assigned_to_promoted": "assigned → promoted",
     "promoted_to_accepted": "promoted → accepted",
     "accepted_to_delivered": "accepted → delivered",
     "assigned_to_delivered": "assigned → delivered",
 }
-
-
-def md(text: object) -> str:
-    """Plain text safe in a Markdown table cell or line: one line, markup characters escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def when(moment: datetime | None, tz: tzinfo) -> str:

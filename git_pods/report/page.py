@@ -34,6 +34,9 @@ _TABLE_RULE = re.compile(r"^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?$")
 _BULLET = re.compile(r"^\s*[-*+]\s+")
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
 _PIPE = re.compile(r"(?<!\\)\|")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown's backslash escapes: ASCII punctuation
+_HOLD = 0xE000  # private-use characters stand in for escaped ones while markup is applied
+_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
 
 
 def html_page(title: str, sections: Sequence[tuple[str, str, Sequence[str]]]) -> str:
@@ -106,7 +109,7 @@ def text_blocks(text: str) -> list[str]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip():
+        if not line.strip() or _COMMENT.match(line):  # a comment line (retrospective markers) shows nothing
             i += 1
         elif line.lstrip().startswith("```"):
             end = next(
@@ -151,7 +154,7 @@ def _starts_block(line: str) -> bool:
 
 
 def _table(rows: list[str]) -> str:
-    cells = [[c.strip().replace("\\|", "|") for c in _PIPE.split(row.strip().strip("|"))] for row in rows]
+    cells = [[c.strip() for c in _PIPE.split(row.strip().strip("|"))] for row in rows]
     if len(rows) < 2 or not _TABLE_RULE.match(rows[1].strip()):
         return f"<pre>{_e(chr(10).join(rows))}</pre>"
     aligns = [_align(c) for c in cells[1]]
@@ -175,9 +178,13 @@ def _align(rule: str) -> str:
 
 
 def _inline(text: str) -> str:
-    escaped = _e(text)
+    """Inline Markdown: a backslash-escaped character is that character (never markup), then
+    `code` and **bold**; everything else is text."""
+    held = _ESCAPED.sub(lambda m: chr(_HOLD + ord(m.group(1))), text)
+    escaped = _e(held)
     escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    return re.sub(f"[{chr(_HOLD)}-{chr(_HOLD + 127)}]", lambda m: _e(chr(ord(m.group(0)) - _HOLD)), escaped)
 
 
 def _external_css(css: str) -> bool:

@@ -19,6 +19,7 @@ from git_pods.report.history import Event
 from git_pods.report.metrics import Facts, Handoff
 from git_pods.report.records import Revert
 from git_pods.report.sprints import Window
+from git_pods.report.text import key, md
 
 PLACEHOLDER = "_No answer yet._"
 TITLE = "# Retrospective"
@@ -91,7 +92,7 @@ def questions(facts: Retro) -> list[tuple[str, str]]:
         title = RULES[rule].title if rule in RULES else "no rule recorded"
         out.append(
             (
-                f"rule-{rule}",
+                f"rule-{key(rule)}",
                 f"{count} rejection(s) for {rule} ({title}): what should the prompt, template or "
                 "procedure say so the next bundle passes?",
             )
@@ -118,7 +119,7 @@ def questions(facts: Retro) -> list[tuple[str, str]]:
             )
         )
     for pod in facts.idle:
-        out.append((f"idle-{pod}", f"{pod} delivered nothing: was it blocked, or not needed?"))
+        out.append((f"idle-{key(pod)}", f"{pod} delivered nothing: was it blocked, or not needed?"))
     out.append(("next", "What one thing will we change next sprint?"))
     return out
 
@@ -146,11 +147,12 @@ def answers(existing: str, section: str) -> dict[str, tuple[str, str]]:
 def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str, str]]) -> str:
     """The new file: this window's section (facts, questions, kept answers) in place of its old one
     (or first, when new), everything else as it was."""
+    existing = existing.replace("\r\n", "\n")  # a checkout with autocrlf: the markers are the same
     kept = answers(existing, section)
     lines = [f'<!-- git-pods:retro id="{section}" -->', facts_md.rstrip("\n"), "", "### Questions", ""]
-    for key, question in asked:
-        text = kept.pop(key, (question, PLACEHOLDER))[1]
-        lines += [f"#### {question}", "", f"<!-- answer:{key} -->", text, "<!-- /answer -->", ""]
+    for name, question in asked:
+        text = kept.pop(name, (question, PLACEHOLDER))[1]
+        lines += [f"#### {md(question)}", "", f"<!-- answer:{name} -->", text, "<!-- /answer -->", ""]
     if kept:
         lines += [
             "### Earlier answers",
@@ -158,8 +160,8 @@ def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str,
             "Answers to questions the facts no longer raise, kept as written.",
             "",
         ]
-        for key, (question, text) in kept.items():
-            lines += [f"#### {question}", "", f"<!-- answer:{key} -->", text, "<!-- /answer -->", ""]
+        for name, (question, text) in kept.items():  # the question as it was written then
+            lines += [f"#### {question}", "", f"<!-- answer:{name} -->", text, "<!-- /answer -->", ""]
     block = "\n".join(lines).rstrip("\n") + "\n<!-- git-pods:retro-end -->\n"
     if not existing.strip():
         return f"{TITLE}\n\n{block}"

@@ -15,6 +15,8 @@ from git_pods.config import Sprints
 from git_pods.errors import ConfigError, UsageError
 from git_pods.record import record
 
+FIRST_YEAR, LAST_YEAR = 1970, 9998  # git's times start at 1970; the end leaves room for a last sprint
+
 
 @record
 class Window:
@@ -68,8 +70,21 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
 def sprint_window(calendar: Sprints, number: int) -> Window:
     """Sprint number's [start, end): local midnights in the calendar's zone."""
     tz = zone(calendar.timezone)
-    first = first_day(calendar) + timedelta(days=(number - 1) * calendar.length_days)
-    last = first + timedelta(days=calendar.length_days)
+    try:
+        first = first_day(calendar) + timedelta(days=(number - 1) * calendar.length_days)
+        last = first + timedelta(days=calendar.length_days)
+    except OverflowError:
+        raise UsageError(
+            f"sprint {number} would end after the year 9999",
+            rule="GP912",
+            hint="give a sprint number the calendar reaches (sprints count from 1)",
+        ) from None
+    if last.year > LAST_YEAR:
+        raise UsageError(
+            f"sprint {number} ends in {last.year}, after the years reports cover",
+            rule="GP912",
+            hint="give a sprint number the calendar reaches (sprints count from 1)",
+        )
     return Window(_midnight(first, tz), _midnight(last, tz), f"Sprint {number}", number)
 
 
@@ -89,6 +104,8 @@ def parse_moment(text: str, tz: tzinfo, *, end: bool = False, option: str = "--s
     except ValueError:
         pass
     else:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise _out_of_range(option, text)
         return _midnight(day + timedelta(days=1) if end else day, tz)
     value = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
     try:
@@ -99,7 +116,17 @@ def parse_moment(text: str, tz: tzinfo, *, end: bool = False, option: str = "--s
             rule="GP911",
             hint=f"write {option} 2026-01-05 or {option} 2026-01-05T10:00:00+01:00",
         ) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise _out_of_range(option, text)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+
+
+def _out_of_range(option: str, text: str) -> UsageError:
+    return UsageError(
+        f"{option} {text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} reports cover",
+        rule="GP911",
+        hint=f"write a date such as {option} 2026-01-05",
+    )
 
 
 def window(
