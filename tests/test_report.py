@@ -451,3 +451,14 @@ def test_task_ledgers_fill_in_what_the_notes_lack(storied: Path) -> None:
     burn = report_json(storied, "burndown", "--sprint", "1")["burndown"]
     assert isinstance(burn, dict)
     assert ("F2.1", "dev-pod") in [(t["task"], t["holder"]) for t in burn["open_tasks"]]
+
+
+def test_the_html_page_shows_the_answers_written_in_the_markdown(storied: Path) -> None:
+    assert cli(storied, "report", "retro", "--sprint", "1").code == 0
+    path = storied / "reports" / "retrospective.md"
+    marker = "<!-- answer:went-well -->\n"
+    path.write_text(path.read_text().replace(marker + "_No answer yet._", marker + "Pairing on reviews"))
+    assert cli(storied, "report", "retro", "--sprint", "1", "--format", "html", "--out", "site").code == 0
+    page = (storied / "site" / "report.html").read_text()
+    assert "Pairing on reviews" in page and "answer:went-well" not in page
+    assert not (storied / "site" / "retrospective.md").exists()
