@@ -39,6 +39,12 @@ what the report reads), the two sides swapping order every other round. The repo
 case's median, its ratio to `python -c pass`, and for each pair the ratio of the medians (what the
 targets judge) with the per-round spread. Missed targets are reported, never asserted.
 
+The timed reports after the first find what they take from promoted records in the cache
+(.git/pods/report-cache.json, keyed by blob id), as every report after a repository's first does.
+One more pair times the 10,000-commit report with that cache removed before each run (through
+`sh -c 'rm -f CACHE && exec git-pod-report …'`, which adds a shell's start): the cost of a fresh
+clone's first report, where every changelog and trace is parsed.
+
 Run: `python benchmarks/report.py [--rounds N] [--json] [--keep]` with git-pods installed in this
 interpreter and git-pod-report and git-pod-validate on PATH (`make bench`).
 """
@@ -444,9 +450,24 @@ def bench(args: argparse.Namespace, tmp: Path, tools: dict[str, str]) -> dict[st
         )
         for fx in fixtures
     ]
+    first = fixtures[0]
+    cache = first.repo / ".git" / "pods" / "report-cache.json"
+    cold_argv = ["sh", "-c", 'rm -f "$1" && exec "$2" all --out "$3"', "sh", str(cache), tools[REPORT]]
+    pairs.append(
+        (
+            Case(
+                f"report all, {first.commits:,} commits, no cache", [*cold_argv, str(first.out)], first.repo
+            ),
+            Case(
+                f"git log --notes=pods, {first.commits:,} commits (again)",
+                ["git", "log", "--notes=pods", "--format=%H%x00%N", "--exclude=refs/notes/*", "--all"],
+                first.repo,
+            ),
+        )
+    )
     progress(f"timing {args.rounds} alternating rounds ...")
     measure(baseline, pairs, args.rounds, env)
-    (small, small_log), (large, large_log) = pairs
+    (small, small_log), (large, large_log), (cold, cold_log) = pairs
     return {
         "rounds": args.rounds,
         "fixture": str(tmp) if args.keep else None,
@@ -460,11 +481,15 @@ def bench(args: argparse.Namespace, tmp: Path, tools: dict[str, str]) -> dict[st
             }
             for fx in fixtures
         ],
-        "cases": [case_stats(c, baseline.median_ms) for c in (baseline, small, small_log, large, large_log)],
+        "cases": [
+            case_stats(c, baseline.median_ms)
+            for c in (baseline, small, small_log, large, large_log, cold, cold_log)
+        ],
         "pairs": [
             pair_stats(small, small_log, TARGET),
             pair_stats(large, large_log, None),
             pair_stats(large, small, GROWTH_TARGET),
+            pair_stats(cold, cold_log, None),
         ],
     }
 

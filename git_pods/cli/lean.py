@@ -165,10 +165,13 @@ def _run_verify(parsed: dict[str, object], json_mode: bool) -> int:
 
 
 def _run_report(parsed: dict[str, object], json_mode: bool) -> int:
+    from git_pods.report.logread import LogRead
+
+    started = LogRead(Path.cwd())  # git walks history while the rest of git-pods is imported
     from git_pods.commands import report as command
 
     options = command.Options(**{"kind": "all", "format": "md", **parsed, "json_mode": json_mode})  # type: ignore[arg-type]
-    return command.run(options, Path.cwd(), sys.stdout, sys.stderr)
+    return command.run(options, Path.cwd(), sys.stdout, sys.stderr, started)
 
 
 def validate() -> NoReturn:

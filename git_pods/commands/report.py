@@ -27,6 +27,7 @@ from git_pods.report import markdown as mdown
 from git_pods.report.history import History, ReadWarning, read_history
 from git_pods.report.journeys import with_journeys
 from git_pods.report.jsondoc import as_json
+from git_pods.report.logread import LogRead
 from git_pods.report.metrics import TREND_SPRINTS, Burndown, Facts, Velocity, burndown, velocity
 from git_pods.report.page import html_page
 from git_pods.report.records import Entry, Records, reverts
@@ -70,7 +71,8 @@ class Reports:
     missing: dict[str, str] | None = None
 
 
-def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
+def run(options: Options, cwd: Path, out: TextIO, err: TextIO, started: LogRead | None = None) -> int:
+    """Write or print the reports options ask for; started: the history's log, already running in cwd."""
     kind, fmt = _choice(options.kind, KINDS, "report"), _choice(options.format, FORMATS, "--format")
     number = _sprint(options.sprint)
     root = require_root(cwd)
@@ -79,7 +81,8 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO) -> int:
     now = _now()
     span = window(config.sprints, sprint=number, since=options.since, until=options.until, now=now)
     tz = zone(config.sprints.timezone) if config.sprints is not None else timezone.utc
-    history = read_history(git, default_branch(git, config), config.release_tags, notes_ref=config.notes_ref)
+    branch = default_branch(git, config)
+    history = read_history(git, branch, config.release_tags, notes_ref=config.notes_ref, started=started)
     wanted = KINDS[:-1] if kind == "all" else (kind,)
     warnings = list(history.warnings)
     common = git_dir(root)

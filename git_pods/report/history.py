@@ -29,6 +29,7 @@ from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
 from git_pods.ids import PATCH_ID, TASK_ID
 from git_pods.record import record
+from git_pods.report.logread import LogRead
 
 KINDS = frozenset(
     (
@@ -46,8 +47,6 @@ _STR_KEYS = ("pod", "task", "patch", "by", "to", "how")
 _INT_KEYS = ("added", "deleted", "files")
 _HEAD_KEYS = frozenset(("ts", "v", "event"))
 _HEX = frozenset("0123456789abcdef")
-_NO_FLUSH = {"GIT_FLUSH": "0"}  # git writes once per commit into a pipe otherwise (FACTS.md)
-_TRAILERS = "%(trailers:key=Patch-Id,key=Pod,key=Task,unfold,separator=%x1e)"
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -169,28 +168,37 @@ class _Log:
 
 
 def read_history(
-    git: Git, default_branch: str, release_glob: str = "v*", *, notes_ref: str = NOTES_REF
+    git: Git,
+    default_branch: str,
+    release_glob: str = "v*",
+    *,
+    notes_ref: str = NOTES_REF,
+    started: LogRead | None = None,
 ) -> History:
-    """Read the notes ref and history in four git processes (see the module's docstring)."""
+    """Read the notes ref and history in four git processes (see the module's docstring); started
+    is the log already running in this repository (the lean entry starts it before its imports),
+    used when it excludes this notes ref."""
     warnings: list[ReadWarning] = []
-    done: list[_Log | BaseException] = []
+    if started is None or started.notes_ref != notes_ref:
+        started = LogRead(git.cwd, notes_ref)  # the long read: the refs and the notes meanwhile
+    found: list[tuple[str | None, list[Tag], dict[str, bytes]] | BaseException] = []
 
-    def read_log() -> None:
+    def read_refs_and_notes() -> None:  # git processes: the thread waits, the log is parsed meanwhile
         try:
-            done.append(_log(git, notes_ref))
+            tip, notes_tip, tags = _refs(git, default_branch, release_glob, notes_ref)
+            found.append((tip, tags, _notes(git, notes_tip)))
         except BaseException as err:  # handed to the caller's thread below
-            done.append(err)
+            found.append(err)
 
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()  # the log is the long read: the refs and the notes are read meanwhile
+    reader = threading.Thread(target=read_refs_and_notes, daemon=True)
+    reader.start()
     try:
-        tip, notes_tip, tags = _refs(git, default_branch, release_glob, notes_ref)
-        notes = _notes(git, notes_tip)
+        log = _log(started.output())
     finally:
         reader.join()
-    log = done[0]
-    if isinstance(log, BaseException):
-        raise log
+    if isinstance(found[0], BaseException):
+        raise found[0]
+    tip, tags, notes = found[0]
     if tip is None and log.parents:  # an empty repository has no branch yet: nothing to say
         warnings.append(
             ReadWarning(
@@ -245,11 +253,8 @@ def _refs(git: Git, branch: str, glob: str, notes_ref: str) -> tuple[str | None,
     return tip, notes[0] if notes else None, tags
 
 
-def _log(git: Git, notes_ref: str) -> _Log:
-    args = ["-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate"]
-    args += [f"--exclude={notes_ref}", "--exclude=refs/notes/*", "--all"]
-    args += [f"--format=%H%x1f%P%x1f%ct%x1f%<(8,trunc)%s%x1f{_TRAILERS}"]  # 8 columns: is it a Revert?
-    out = git.run(args, env=_NO_FLUSH).stdout.decode("utf-8", "surrogateescape")
+def _log(raw: bytes) -> _Log:
+    out = raw.decode("utf-8", "surrogateescape")
     parents: dict[str, list[str]] = {}
     times: dict[str, int] = {}
     trailers: dict[str, list[tuple[str, str]]] = {}
