@@ -63,6 +63,26 @@ def promote_options(args: Sequence[str]) -> dict[str, object] | None:
     return found
 
 
+_VERIFY_VALUES = {"--range": "range_", "--annotate": "annotate"}
+
+
+def _valued(arg: str, rest: list[str], names: dict[str, str], found: dict[str, object]) -> bool:
+    """Take `--opt VALUE` or `--opt=VALUE` (an option of names, given once, its value not starting
+    with '-') into found; False when the line is not that simple (the typer shell decides)."""
+    name, equals, value = arg.partition("=")
+    key = names.get(name)
+    if key is None or key in found:
+        return False
+    if not equals:
+        if not rest:
+            return False
+        value = rest.pop(0)
+    if not value or value.startswith("-"):
+        return False
+    found[key] = value
+    return True
+
+
 def verify_options(args: Sequence[str]) -> dict[str, object] | None:
     """`git pod-verify (--range A..B | --all) [--annotate FORGE] [--json]`; None for anything else."""
     found: dict[str, object] = {}
@@ -74,17 +94,8 @@ def verify_options(args: Sequence[str]) -> dict[str, object] | None:
         if arg == "--all" and "all_" not in found:
             found["all_"] = True
             continue
-        name, equals, value = arg.partition("=")
-        key = {"--range": "range_", "--annotate": "annotate"}.get(name)
-        if key is None or key in found:
+        if not _valued(arg, rest, _VERIFY_VALUES, found):
             return None
-        if not equals:
-            if not rest or rest[0].startswith("-"):
-                return None
-            value = rest.pop(0)
-        if not value or value.startswith("-"):
-            return None
-        found[key] = value
     return {"range_": found.get("range_"), "all_": bool(found.get("all_")), "annotate": found.get("annotate")}
 
 
@@ -111,17 +122,8 @@ def report_options(args: Sequence[str]) -> dict[str, object] | None:
                 return None
             found["kind"] = arg
             continue
-        name, equals, value = arg.partition("=")
-        key = _REPORT_VALUES.get(name)
-        if key is None or key in found:
+        if not _valued(arg, rest, _REPORT_VALUES, found):
             return None
-        if not equals:
-            if not rest:
-                return None
-            value = rest.pop(0)
-        if not value or value.startswith("-"):
-            return None
-        found[key] = value
     return found
 
 
