@@ -462,3 +462,11 @@ def test_the_html_page_shows_the_answers_written_in_the_markdown(storied: Path) 
     page = (storied / "site" / "report.html").read_text()
     assert "Pairing on reviews" in page and "answer:went-well" not in page
     assert not (storied / "site" / "retrospective.md").exists()
+
+
+def test_kinds_and_formats_ignore_case(storied: Path) -> None:
+    done = cli(storied, "report", "Velocity", "--format", "JSON", "--sprint", "1")
+    assert done.code == 0, done.text
+    assert counts(rows(json.loads(done.out))["*"])[:3] == (5, 4, 3)
+    done = cli(storied, "report", "Retrospective", "--format", "Html", "--out", "site", "--sprint", "1")
+    assert done.code == 0 and (storied / "site" / "report.html").is_file()

@@ -287,9 +287,9 @@ def _read_text(path: Path) -> str:
 
 
 def _choice(value: str, allowed: Sequence[str], what: str) -> str:
-    if value in allowed:
-        return value
-    if what == "report" and value == "retrospective":
+    if value.lower() in allowed:  # --format HTML, Velocity: what was meant is plain
+        return value.lower()
+    if what == "report" and value.lower() == "retrospective":
         return "retro"
     close = difflib.get_close_matches(value, allowed, n=1)
     hint = f"did you mean {close[0]}? " if close else ""
