@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from reporting import CONFIG, Stream, event, records, trailers
 
+from git_pods.report.records import CACHE_VERSION
 from helpers import cli, git
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
@@ -363,13 +364,13 @@ def test_the_record_cache_changes_nothing_and_survives_damage(storied: Path) -> 
     cache = storied / ".git" / "pods" / "report-cache.json"
     first = report_json(storied, "all", "--sprint", "1")
     stored = json.loads(cache.read_text())
-    assert stored["version"] == 1
+    assert stored["version"] == CACHE_VERSION
     assert any(key.startswith("changelog.yaml:") for key in stored["records"])
     assert any(key.startswith("thought_trace.yaml:") for key in stored["records"])
     assert report_json(storied, "all", "--sprint", "1") == first  # from the cache
     cache.write_text("{ not json")
     assert report_json(storied, "all", "--sprint", "1") == first  # a broken cache is started afresh
-    assert json.loads(cache.read_text())["version"] == 1
+    assert json.loads(cache.read_text())["version"] == CACHE_VERSION
     cache.unlink()
     cache.mkdir()  # cannot be written: the report goes on
     assert report_json(storied, "all", "--sprint", "1") == first

@@ -865,6 +865,15 @@ _RULES = [
         "warning",
     ),
     _r(
+        "GP905",
+        "shallow clone",
+        "Reports count what history shows. This clone is shallow (git clone --depth, CI checkouts), so "
+        "commits, merges and tags before its boundary are missing and patches may not count as "
+        "accepted or delivered.",
+        "fetch the whole history: git fetch --unshallow (in CI: fetch-depth: 0)",
+        "warning",
+    ),
+    _r(
         "GP910",
         "sprint calendar unusable",
         "The config's sprints section names a time zone that is not an IANA name, or a start that is not "

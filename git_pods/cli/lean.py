@@ -173,7 +173,10 @@ def _run_report(parsed: dict[str, object], json_mode: bool) -> int:
     from git_pods.commands import report as command
 
     options = command.Options(**{"kind": "all", "format": "md", **parsed, "json_mode": json_mode})  # type: ignore[arg-type]
-    return command.run(options, Path.cwd(), sys.stdout, sys.stderr, started)
+    try:
+        return command.run(options, Path.cwd(), sys.stdout, sys.stderr, started)
+    finally:
+        started.close()  # a command refused before it read the history leaves no git behind
 
 
 def validate() -> NoReturn:

@@ -19,13 +19,13 @@ from typing import TextIO
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
-from git_pods.errors import UsageError
+from git_pods.errors import ConfigError, UsageError
 from git_pods.fsio import write_atomic
 from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.record import record
 from git_pods.report import markdown as mdown
 from git_pods.report.history import History, ReadWarning, read_history
-from git_pods.report.journeys import with_journeys
+from git_pods.report.journeys import with_journeys, without_superseded
 from git_pods.report.jsondoc import as_json
 from git_pods.report.logread import LogRead
 from git_pods.report.metrics import TREND_SPRINTS, Burndown, Facts, Velocity, burndown, velocity
@@ -78,16 +78,41 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO, started: LogRead 
     root = require_root(cwd)
     git = Git(root)
     config, problems = load_config(root)
+    broken = [v for v in problems if v.rule == "GP602"]
+    if broken:  # the default config would silently change the calendar and the pods
+        first = next((v for v in problems if v.severity == "error"), broken[0])
+        raise ConfigError(
+            f".pods/config.yaml is not valid, so no report can follow its calendar: {first.message}",
+            file=first.file,
+            line=first.line,
+            rule=first.rule,
+            hint=f"git pod-validate .pods/config.yaml lists every problem; {first.hint or ''}".rstrip("; "),
+        )
     now = _now()
     span = window(config.sprints, sprint=number, since=options.since, until=options.until, now=now)
     tz = zone(config.sprints.timezone) if config.sprints is not None else timezone.utc
     branch = default_branch(git, config)
-    history = read_history(git, branch, config.release_tags, notes_ref=config.notes_ref, started=started)
+    remote = config.remote or "origin"
+    history = read_history(
+        git, branch, config.release_tags, notes_ref=config.notes_ref, started=started, remote=remote
+    )
     wanted = KINDS[:-1] if kind == "all" else (kind,)
     warnings = list(history.warnings)
     common = git_dir(root)
+    if common is not None and (common / "shallow").exists():
+        warnings.append(
+            ReadWarning(
+                "GP905",
+                "this clone is shallow: commits before its boundary are missing, so counts may be low",
+            )
+        )
     reader = Records(git, history.default_tip, common / "pods" / "report-cache.json" if common else None)
     history = with_journeys(history, reader.ledgers(warnings))
+    unfinished = [
+        history.patches[p] for t in history.tasks.values() if t.completed_at is None for p in t.patches
+    ]
+    replaced = reader.superseded(unfinished, [])  # work redone before delivery (the retro warns)
+    history = without_superseded(history, {p for p in replaced if history.patches[p].delivered_at is None})
     made = compute(reader, config, history, span, tz, now, wanted, warnings)
     reader.save()
     found = [*problems, *(_violation(w) for w in warnings)]  # an unusable config fell back to the default
@@ -96,7 +121,7 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO, started: LogRead 
         return 0
     folder = Path(options.out) if options.out is not None else root / "reports"
     target = folder if folder.is_absolute() else cwd / folder
-    written = write(target, made, wanted, fmt, root / "reports")
+    written = write(target, made, wanted, fmt, root / "reports", root / "reports")
     shown = [_shown(p, cwd) for p in written]
     if options.json_mode:
         write_json(out, "report", 0, found, written=shown, **document(made, wanted))
@@ -131,7 +156,7 @@ def compute(
         values["burndown"] = burndown(facts, span, tz)
     if "retro" in wanted:
         promoted = [p for p in history.patches.values() if p.promoted_at in span and p.commits]
-        rework = reverts(reader.git, history.patches, history.revert_candidates)
+        rework = reverts(reader.git, history.patches, history.revert_candidates, history.parents)
         values["retro"] = retro(facts, span, reader.superseded(promoted, warnings), rework)
     if "changelog" in wanted:
         values["releases"], values["missing"] = releases(reader, history, tz, warnings)
@@ -186,9 +211,17 @@ def document(made: Reports, wanted: Sequence[str]) -> dict[str, object]:
     return doc
 
 
-def write(folder: Path, made: Reports, wanted: Sequence[str], fmt: str, answers: Path) -> list[Path]:
+def write(
+    folder: Path, made: Reports, wanted: Sequence[str], fmt: str, answers: Path, default: Path | None = None
+) -> list[Path]:
     """Write the reports into folder; return the files written. The HTML page shows the answers of
     answers/retrospective.md (the Markdown reports' folder) unless folder has its own."""
+    if folder.is_symlink() and folder == default:  # committed as a link: it could point anywhere
+        raise UsageError(
+            f"{folder} is a symbolic link; git pod-report does not write through it",
+            rule="GP913",
+            hint="remove the link, or name the folder to write into with --out DIR",
+        )
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file, not a folder", rule="GP913", hint="name a folder")
     try:
@@ -276,13 +309,30 @@ def _chart_names(markdown_name: str) -> list[str]:
 
 
 def _read_text(path: Path) -> str:
+    """The retrospective as the team left it: never through a symbolic link (it could point at any
+    file, and its text would be copied into the report), and refused rather than mangled when it
+    is not UTF-8."""
     try:
-        return path.read_bytes().decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return ""
-    except IsADirectoryError:
+    except OSError as err:  # ELOOP: a link; EISDIR and the like
+        why = "is a symbolic link" if path.is_symlink() else f"cannot be read ({err.strerror})"
         raise UsageError(
-            f"{path} is a folder; the retrospective cannot be written there", rule="GP913"
+            f"{path} {why}; git pod-report neither follows nor replaces it",
+            rule="GP913",
+            hint="make it a plain file (or remove it), or write the reports elsewhere with --out DIR",
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        raw = handle.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(
+            f"{path} is not UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}): "
+            "its answers would be garbled",
+            rule="GP913",
+            hint="save it as UTF-8 and run the report again",
         ) from None
 
 

@@ -18,8 +18,9 @@ warning, never an error.
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
@@ -47,6 +48,8 @@ _STR_KEYS = ("pod", "task", "patch", "by", "to", "how")
 _INT_KEYS = ("added", "deleted", "files")
 _HEAD_KEYS = frozenset(("ts", "v", "event"))
 _HEX = frozenset("0123456789abcdef")
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_TRAILER = re.compile(r"^(Patch-Id|Pod|Task)[ \t]*:[ \t]*(\S[^\n]*)$", re.IGNORECASE | re.MULTILINE)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -154,6 +157,7 @@ class History:
     warnings: tuple[ReadWarning, ...] = ()
     commit_count: int = 0
     revert_candidates: tuple[str, ...] = ()  # commits whose subject starts with "Revert"
+    parents: Mapping[str, list[str]] = _EMPTY  # every commit read -> its parents
 
     def of_kind(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]
@@ -163,7 +167,7 @@ class History:
 class _Log:
     parents: dict[str, list[str]]
     times: dict[str, int]
-    trailers: dict[str, list[tuple[str, str]]]
+    trailers: dict[str, list[tuple[str, str | None, str | None]]]  # commit -> (patch, pod, task)
     reverts: tuple[str, ...] = ()
 
 
@@ -174,18 +178,19 @@ def read_history(
     *,
     notes_ref: str = NOTES_REF,
     started: LogRead | None = None,
+    remote: str = "origin",
 ) -> History:
     """Read the notes ref and history in four git processes (see the module's docstring); started
     is the log already running in this repository (the lean entry starts it before its imports),
     used when it excludes this notes ref."""
     warnings: list[ReadWarning] = []
-    if started is None or started.notes_ref != notes_ref:
+    if started is None or not (started.notes_ref == notes_ref or notes_ref.startswith("refs/notes/")):
         started = LogRead(git.cwd, notes_ref)  # the long read: the refs and the notes meanwhile
     found: list[tuple[str | None, list[Tag], dict[str, bytes]] | BaseException] = []
 
     def read_refs_and_notes() -> None:  # git processes: the thread waits, the log is parsed meanwhile
         try:
-            tip, notes_tip, tags = _refs(git, default_branch, release_glob, notes_ref)
+            tip, notes_tip, tags = _refs(git, default_branch, release_glob, notes_ref, remote)
             found.append((tip, tags, _notes(git, notes_tip)))
         except BaseException as err:  # handed to the caller's thread below
             found.append(err)
@@ -222,11 +227,14 @@ def read_history(
         warnings=tuple(warnings),
         commit_count=len(log.parents),
         revert_candidates=log.reverts,
+        parents=MappingProxyType(log.parents),
     )
 
 
-def _refs(git: Git, branch: str, glob: str, notes_ref: str) -> tuple[str | None, str | None, list[Tag]]:
-    heads = [f"refs/heads/{branch}", f"refs/remotes/{branch}"]
+def _refs(
+    git: Git, branch: str, glob: str, notes_ref: str, remote: str
+) -> tuple[str | None, str | None, list[Tag]]:
+    heads = [f"refs/heads/{branch}", f"refs/remotes/{remote}/{branch}"]  # a CI checkout has no branch
     if branch.startswith("refs/"):
         heads.insert(0, branch)
     fmt = "%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(creatordate:unix) %(refname)"
@@ -253,29 +261,47 @@ def _refs(git: Git, branch: str, glob: str, notes_ref: str) -> tuple[str | None,
     return tip, notes[0] if notes else None, tags
 
 
-def _log(raw: bytes) -> _Log:
-    out = raw.decode("utf-8", "surrogateescape")
+def _log(raw: tuple[bytes, bytes]) -> _Log:
+    graph, claims = raw
     parents: dict[str, list[str]] = {}
     times: dict[str, int] = {}
-    trailers: dict[str, list[tuple[str, str]]] = {}
     reverts: list[str] = []
-    for entry in out.split("\0"):
-        fields = entry.split("\x1f", 4)
-        if len(fields) != 5:
+    for entry in graph.decode("utf-8", "surrogateescape").split("\0"):
+        fields = entry.split("\x1f", 3)
+        if len(fields) != 4:
             continue
-        sha, parent_list, when, subject, trailer_text = fields
+        sha, parent_list, when, subject = fields
         if subject.startswith("Revert"):
             reverts.append(sha)
         parents[sha] = parent_list.split()
         times[sha] = int(when or 0)
-        if trailer_text:
-            pairs = []
-            for item in trailer_text.split("\x1e"):
-                key, sep, value = item.partition(":")
-                if sep:
-                    pairs.append((key.strip().lower(), value.strip()))
-            trailers[sha] = pairs
+    trailers: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    for entry in claims.decode("utf-8", "surrogateescape").split("\0"):
+        sha, sep, message = entry.partition("\x1f")
+        if sep and sha in parents:
+            trailers[sha] = _claims(message)
     return _Log(parents, times, trailers, tuple(reverts))
+
+
+def _claims(message: str) -> list[tuple[str, str | None, str | None]]:
+    """(patch id, pod, task) for each `Patch-Id:` line of a message, with the `Pod:` and `Task:` of
+    its own paragraph (a squash merge's message has one per squashed commit), else the message's."""
+    found: list[tuple[list[str], str | None, str | None]] = []
+    first_pod = first_task = None
+    for paragraph in _PARAGRAPH.split(message):
+        patches, pod, task = [], None, None
+        for match in _TRAILER.finditer(paragraph):
+            key, value = match.group(1).lower(), match.group(2).strip()
+            if key == "patch-id":
+                patches.append(value)
+            elif key == "pod" and pod is None:
+                pod = value
+            elif key == "task" and task is None and TASK_ID.fullmatch(value):
+                task = value
+        first_pod, first_task = first_pod or pod, first_task or task
+        if patches:
+            found.append((patches, pod, task))
+    return [(p, pod or first_pod, task or first_task) for patches, pod, task in found for p in patches]
 
 
 def _mark(parents: Mapping[str, list[str]], tip: str, label: str, marks: dict[str, str]) -> None:
@@ -378,7 +404,10 @@ def _parse(line: bytes, commit: str, commits: tuple[str, ...]) -> tuple[Event | 
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
         return None, "no `v` (a version number from 1)"
     if ts is None:
-        return None, "no `ts` (an ISO 8601 time with its offset, e.g. 2026-01-05T10:00:00Z)"
+        return (
+            None,
+            "no `ts` (an ISO 8601 time with its offset between 1970 and 9998, e.g. 2026-01-05T10:00:00Z)",
+        )
     values: dict[str, Any] = {"ts": ts, "kind": kind, "v": v}
     extra = {}
     for key, value in data.items():
@@ -393,7 +422,9 @@ def _parse(line: bytes, commit: str, commits: tuple[str, ...]) -> tuple[Event | 
 
 
 def _count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A count of lines or files: a whole number from 0 below a billion (anything else is kept
+    among the event's unknown keys, not summed)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000_000
 
 
 def make_event(values: dict[str, Any]) -> Event:
@@ -411,9 +442,11 @@ def parse_time(value: object) -> datetime | None:
     text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+        if when.tzinfo is None or not 1970 <= when.astimezone(timezone.utc).year <= 9998:
+            return None  # git's times start at 1970; the far end leaves room for sprints after it
+    except (ValueError, OverflowError):
         return None
-    return when if when.tzinfo is not None else None
+    return when
 
 
 def _patches(
@@ -440,11 +473,9 @@ def _patches(
         elif event.kind == "rejected":
             item["rejected"] += 1
     tag_at = {t.name: t for t in tags}
-    for commit, pairs in log.trailers.items():
-        pod = next((v for k, v in pairs if k == "pod" and v), None)
-        task = next((v for k, v in pairs if k == "task" and TASK_ID.fullmatch(v)), None)
-        for key, value in pairs:
-            if key != "patch-id" or not PATCH_ID.fullmatch(value):
+    for commit, claims in log.trailers.items():
+        for value, pod, task in claims:
+            if not PATCH_ID.fullmatch(value):
                 continue
             item = entry(value)
             item["commits"].append(commit)
@@ -470,7 +501,11 @@ def _patches(
     }
 
 
-def tasks_of(events: Iterable[Event], patches: Mapping[str, Patch]) -> dict[str, Task]:
+def tasks_of(
+    events: Iterable[Event], patches: Mapping[str, Patch], superseded: Collection[str] = ()
+) -> dict[str, Task]:
+    """Tasks from the events and patches; a superseded patch (a later patch's trace corrects it) is
+    no part of its task, nor is a patch never promoted (rejected only)."""
     found: dict[str, dict[str, Any]] = {}
 
     def entry(task: str) -> dict[str, Any]:
@@ -485,9 +520,14 @@ def tasks_of(events: Iterable[Event], patches: Mapping[str, Patch]) -> dict[str,
         for pod in (event.pod, event.to):
             if pod and pod not in item["pods"]:
                 item["pods"].append(pod)
-    for patch in patches.values():  # a patch never promoted (rejected only) is no part of the task
+    for patch in patches.values():
         promoted = patch.promoted_at is not None or patch.commits
-        if promoted and patch.task is not None and TASK_ID.fullmatch(patch.task):
+        if (
+            promoted
+            and patch.id not in superseded
+            and patch.task is not None
+            and TASK_ID.fullmatch(patch.task)
+        ):
             entry(patch.task)["patches"].append(patch.id)
     out = {}
     for task, item in sorted(found.items()):

@@ -8,7 +8,7 @@ one when the lead runs `git pod-handoff` or `git pod-assign --from`, which write
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -28,18 +28,29 @@ def with_journeys(history: History, ledgers: Mapping[str, Sequence[Sequence[Any]
             seen.add(_key(e.kind, e.task, e.pod if e.kind == "assigned" else e.to, e.ts))
     extra: list[Event] = []
     for task, rows in ledgers.items():
-        for kind, text, pod, by in rows:
+        for kind, text, pod, by, *more in rows:
+            sender = more[0] if more else None
             when = parse_time(text)
             if when is None or _key(kind, task, pod, when) in seen:
                 continue
             seen.add(_key(kind, task, pod, when))
             values: dict[str, Any] = {"ts": when, "kind": kind, "v": 1, "task": task, "by": by}
             values["pod" if kind == "assigned" else "to"] = pod
-            values["extra"] = MappingProxyType({"source": "ledger"})
+            extra_keys = {"source": "ledger", **({"from": sender} if sender else {})}
+            values["extra"] = MappingProxyType(extra_keys)
             extra.append(make_event(values))
     if not extra:
         return history
     events = sorted((*history.events, *extra), key=lambda e: (e.ts, e.kind, e.commit))
     fields = dict(vars(history))
     fields.update(events=tuple(events), tasks=MappingProxyType(tasks_of(events, history.patches)))
+    return History(**fields)
+
+
+def without_superseded(history: History, superseded: Collection[str]) -> History:
+    """history with the patches later patches supersede left out of their tasks."""
+    if not superseded:
+        return history
+    fields = dict(vars(history))
+    fields["tasks"] = MappingProxyType(tasks_of(history.events, history.patches, superseded))
     return History(**fields)

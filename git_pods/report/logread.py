@@ -1,10 +1,11 @@
-"""The one long read of a report, started as early as possible: a `git log` over every ref but the
-notes, drained by a thread, so git walks history while Python is still importing and reading the
-config (a report's first 60 ms). Light on purpose: the lean entry starts it before the heavy imports.
-"""
+"""The long reads of a report, started as early as possible: two `git log`s over every ref but the
+notes, each drained by a thread, so git walks history while Python is still importing and reading
+the config (a report's first 60 ms). Light on purpose: the lean entry starts them before the heavy
+imports."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 from pathlib import Path
@@ -13,50 +14,72 @@ from git_pods.errors import GitFailed, GitNotFound
 from git_pods.gitio.runner import clean_env
 
 DEFAULT_NOTES_REF = "refs/notes/pods"
-TRAILERS = "%(trailers:key=Patch-Id,key=Pod,key=Task,unfold,separator=%x1e)"
-# hash, parents, commit time, the subject's first 8 columns (is it a Revert?), the pod trailers
-FORMAT = f"--format=%H%x1f%P%x1f%ct%x1f%<(8,trunc)%s%x1f{TRAILERS}"
+# hash, parents, commit time, the subject's first 8 columns (is it a Revert?)
+FORMAT = "--format=%H%x1f%P%x1f%ct%x1f%<(8,trunc)%s"
+# the messages of commits that name a patch anywhere (a squash merge's message holds one paragraph
+# of trailers per squashed commit, and forges may put Co-authored-by lines after them)
+CLAIMS = ["--regexp-ignore-case", "--extended-regexp", "--grep=^Patch-Id:", "--format=%H%x1f%B"]
 
 
-def log_args(notes_ref: str) -> list[str]:
+def log_args(notes_ref: str, *extra: str) -> list[str]:
     args = ["git", "--no-pager", "-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate"]
-    return [*args, f"--exclude={notes_ref}", "--exclude=refs/notes/*", "--all", FORMAT]
+    return [*args, f"--exclude={notes_ref}", "--exclude=refs/notes/*", "--all", *extra]
 
 
-class LogRead:
-    """`git log` running in cwd, its output collected by a thread; output() waits for it."""
+class _Run:
+    """One git process, its output collected by a thread."""
 
-    def __init__(self, cwd: Path, notes_ref: str = DEFAULT_NOTES_REF) -> None:
-        self.cwd = cwd
-        self.notes_ref = notes_ref
-        self.argv = log_args(notes_ref)
-        self._out = b""
-        self._err = b""
-        self._missing = False
-        self._proc: subprocess.Popen[bytes] | None = None
-        try:  # GIT_FLUSH=0: git writes once per commit into a pipe otherwise (FACTS.md)
-            self._proc = subprocess.Popen(
-                self.argv,
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        self.argv = argv
+        self.out = b""
+        self.err = b""
+        self.proc: subprocess.Popen[bytes] | None = None
+        with contextlib.suppress(FileNotFoundError):  # no git: output() says so
+            # GIT_FLUSH=0: git writes once per commit into a pipe otherwise (FACTS.md)
+            self.proc = subprocess.Popen(
+                argv,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=clean_env({"GIT_FLUSH": "0"}),
             )
-        except FileNotFoundError:
-            self._missing = True
-        self._thread = threading.Thread(target=self._drain, daemon=True)
-        self._thread.start()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
 
     def _drain(self) -> None:
-        if self._proc is not None:
-            self._out, self._err = self._proc.communicate()
+        if self.proc is not None:
+            self.out, self.err = self.proc.communicate()
 
     def output(self) -> bytes:
-        """The log's output; GitNotFound or GitFailed when git could not give it."""
-        self._thread.join()
-        if self._missing or self._proc is None:
+        self.thread.join()
+        if self.proc is None:
             raise GitNotFound("git is not installed or not on PATH", hint="install git, or put it on PATH")
-        if self._proc.returncode != 0:
-            raise GitFailed(self.argv, self._proc.returncode, self._err.decode("utf-8", "replace"))
-        return self._out
+        if self.proc.returncode != 0:
+            raise GitFailed(self.argv, self.proc.returncode, self.err.decode("utf-8", "replace"))
+        return self.out
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        self.thread.join()
+
+
+class LogRead:
+    """The two logs a report reads, running in cwd: every commit's parents and time, and the
+    messages of the commits that name a patch. output() waits for both."""
+
+    def __init__(self, cwd: Path, notes_ref: str = DEFAULT_NOTES_REF) -> None:
+        self.cwd = cwd
+        self.notes_ref = notes_ref
+        self._graph = _Run(log_args(notes_ref, FORMAT), cwd)
+        self._claims = _Run(log_args(notes_ref, *CLAIMS), cwd)
+
+    def output(self) -> tuple[bytes, bytes]:
+        """(graph, claims); GitNotFound or GitFailed when git could not give them."""
+        return self._graph.output(), self._claims.output()
+
+    def close(self) -> None:
+        """Stop what still runs (a command that failed before it needed the history)."""
+        self._graph.close()
+        self._claims.close()

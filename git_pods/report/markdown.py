@@ -107,8 +107,8 @@ def burndown_md(b: Burndown, tz: tzinfo, chart: str | None) -> str:
     lines = ["# Burndown", "", f"**Window:** {md(span(b.window, tz))}", ""]
     lines += [
         f"{b.scope} task(s) in scope: known before the window ended and not delivered before it began. "
-        "A task is delivered when all its patches are in a release tag and no pod took it on after its "
-        "last patch; a feature (the task id's first segment) when all its tasks are.",
+        "A task is delivered when all its patches are in a release tag; a feature (the task id's first "
+        "segment) when all its tasks are.",
         "",
     ]
     head = [

@@ -42,7 +42,7 @@ class PodFigures:
 @record
 class Handoff:
     """A handed-off event and the receiving pod's next promote on the task (None: still waiting);
-    hours runs to that promote, or to the window's end (or now) while waiting."""
+    hours runs to that promote, or to now while waiting."""
 
     task: str
     sender: str | None
@@ -97,7 +97,10 @@ class Facts:
         self.pods = tuple(seen + sorted(extra - set(seen)))
         self.assigned: dict[tuple[str, str], list[datetime]] = {}
         self.holders: dict[str, list[tuple[datetime, str]]] = {}
-        self.promotes: dict[tuple[str, str], list[datetime]] = {}
+        self.promotes: dict[tuple[str, str], list[datetime]] = {}  # (task, pod) -> when, sorted
+        for patch in history.patches.values():  # from history too: a clone may lack the notes
+            if patch.task and patch.pod and patch.promoted_at is not None:
+                self.promotes.setdefault((patch.task, patch.pod), []).append(patch.promoted_at)
         for event in history.events:
             if event.task is None:
                 continue
@@ -106,10 +109,10 @@ class Facts:
                 self.holders.setdefault(event.task, []).append((event.ts, event.to or event.pod))
             elif event.kind == "handed-off" and event.to:
                 self.holders.setdefault(event.task, []).append((event.ts, event.to))
-            elif event.kind == "promoted" and event.pod:
-                self.promotes.setdefault((event.task, event.pod), []).append(event.ts)
+        for times in self.promotes.values():
+            times.sort()
         self.handoffs = tuple(self._handoffs(history.events))
-        self.completed = {t.id: completed_at(t, history, self.holders) for t in history.tasks.values()}
+        self.completed = {t.id: t.completed_at for t in history.tasks.values()}
 
     def holder(self, task: str, at: datetime) -> str | None:
         """Who holds task at a moment: the pod of its latest assignment or handoff by then."""
@@ -145,21 +148,6 @@ class Facts:
                 answered,
                 hours((answered or self.now) - event.ts),
             )
-
-
-def completed_at(
-    task: Task, history: History, holders: Mapping[str, list[tuple[datetime, str]]]
-) -> datetime | None:
-    """When the task was delivered: all its patches delivered, and no assignment or handoff came
-    after its last patch was promoted (that work went on to another pod)."""
-    if task.completed_at is None:
-        return None
-    patches = [history.patches[p] for p in task.patches]
-    last_promote = max((p.promoted_at for p in patches if p.promoted_at is not None), default=None)
-    last_move = max((when for when, _pod in holders.get(task.id, [])), default=None)
-    if last_promote is not None and last_move is not None and last_move > last_promote:
-        return None
-    return task.completed_at
 
 
 def hours(span: timedelta) -> float:

@@ -165,7 +165,7 @@ class Records:
 
 
 MISS = object()
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class Cache:
@@ -242,12 +242,16 @@ def _journey(data: dict[str, Any]) -> list[list[Any]]:
         kind = item.get("event")
         pod = item.get("pod") if kind == "assigned" else item.get("to") if kind == "handed-off" else None
         if isinstance(pod, str) and isinstance(item.get("time"), str):
-            by = item.get("by")
-            rows.append([kind, item["time"], pod, by if isinstance(by, str) else None])
+            by, sender = item.get("by"), item.get("from")
+            rows.append([kind, item["time"], pod, _text(by), _text(sender) if kind == "handed-off" else None])
     pod, created, by = data.get("pod"), data.get("created"), data.get("assigned_by")
     if isinstance(pod, str) and isinstance(created, str):
-        rows.append(["assigned", created, pod, by if isinstance(by, str) else None])
+        rows.append(["assigned", created, pod, _text(by), None])
     return rows
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _supersedes(data: dict[str, Any]) -> str | None:
@@ -255,9 +259,12 @@ def _supersedes(data: dict[str, Any]) -> str | None:
     return old if isinstance(old, str) and PATCH_ID.fullmatch(old) else None
 
 
-def reverts(git: Git, patches: Mapping[str, Patch], candidates: Iterable[str]) -> list[Revert]:
+def reverts(
+    git: Git, patches: Mapping[str, Patch], candidates: Iterable[str], parents: Mapping[str, list[str]]
+) -> list[Revert]:
     """The candidates (commits whose subject starts with "Revert", as `git revert` writes it) whose
-    message says they revert a commit that carries a patch: one `git log --no-walk` of them."""
+    message says they revert a commit that carries a patch, or a merge that brought such commits
+    in (a forge's Revert button on a merged pull request): one `git log --no-walk` of them."""
     by_commit: dict[str, list[str]] = {}
     for patch in patches.values():
         for commit in patch.commits:
@@ -285,7 +292,36 @@ def reverts(git: Git, patches: Mapping[str, Patch], candidates: Iterable[str]) -
             continue
         commit, when, message = fields
         for target in _REVERTS.findall(message):
-            if target in by_commit:
+            undone = by_commit.get(target) or _merged_patches(target, parents, by_commit)
+            if undone:
                 at = datetime.fromtimestamp(int(when or 0), timezone.utc)
-                found.append(Revert(commit.strip(), at, target, tuple(by_commit[target])))
+                found.append(Revert(commit.strip(), at, target, tuple(dict.fromkeys(undone))))
     return found
+
+
+def _merged_patches(
+    merge: str, parents: Mapping[str, list[str]], by_commit: Mapping[str, list[str]]
+) -> list[str]:
+    """The patches of the commits a merge brought in: reachable from its other parents, not from
+    its first."""
+    mine = parents.get(merge, [])
+    if len(mine) < 2:
+        return []
+    behind: set[str] = set()
+    stack = [mine[0]]
+    while stack:
+        commit = stack.pop()
+        if commit not in behind:
+            behind.add(commit)
+            stack.extend(parents.get(commit, []))
+    seen: set[str] = set()
+    stack = list(mine[1:])
+    out: list[str] = []
+    while stack:
+        commit = stack.pop()
+        if commit in seen or commit in behind:
+            continue
+        seen.add(commit)
+        out += by_commit.get(commit, [])
+        stack.extend(parents.get(commit, []))
+    return sorted(out)

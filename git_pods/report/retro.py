@@ -27,9 +27,12 @@ SLOWEST = 5
 _SECTION = re.compile(
     r'<!-- git-pods:retro id="(?P<id>[^"]*)" -->\n(?P<body>.*?)<!-- git-pods:retro-end -->\n?', re.S
 )
-_ANSWER = re.compile(
-    r"(?:^#### (?P<question>[^\n]*)\n+)?<!-- answer:(?P<key>[\w.-]+) -->\n(?P<text>.*?)<!-- /answer -->",
-    re.S | re.M,
+_ANSWER = re.compile(r"<!-- answer:(?P<key>[\w.-]+) -->[ \t]*\n?(?P<text>.*?)<!-- /answer -->", re.S)
+# lines git-pods writes in a section (facts, headings, the notes' own heading): all else is the team's
+_GENERATED = re.compile(
+    r"^(|## .*|### (Facts|Questions|Earlier answers|Earlier notes)|- \*\*.*|  - .*"
+    r"|Answers to questions the facts no longer raise, kept as written\."
+    r"|Text written in this section outside the answers, kept as written\.)$"
 )
 
 
@@ -132,23 +135,37 @@ def section_id(window: Window) -> str:
     return "all-time" if window.start is None and window.end is None else f"{start}..{end}"
 
 
-def answers(existing: str, section: str) -> dict[str, tuple[str, str]]:
-    """The answers written in the file's section for this window: key -> (question, text)."""
-    for match in _SECTION.finditer(existing):
-        if match.group("id") == section:
-            return {
-                m.group("key"): (m.group("question") or m.group("key"), m.group("text").strip())
-                for m in _ANSWER.finditer(match.group("body"))
-                if m.group("text").strip() and m.group("text").strip() != PLACEHOLDER
-            }
-    return {}
+def answers(existing: str, section: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """What the team wrote in the file's section for this window: the answers (key -> (question,
+    text), text after an answer's end marker included) and any other lines git-pods did not write
+    (a note under the facts), in order."""
+    body = next((m.group("body") for m in _SECTION.finditer(existing) if m.group("id") == section), None)
+    if body is None:
+        return {}, []
+    found: dict[str, tuple[str, str]] = {}
+    notes: list[str] = []
+    head, _sep, questions = body.partition("\n### Questions\n")
+    notes += [line for line in head.split("\n") if not _GENERATED.match(line)]
+    blocks = re.split(r"^(?=#{3,4} )", questions, flags=re.M)
+    for block in blocks:
+        title, _nl, rest = block.partition("\n")
+        match = _ANSWER.search(rest)
+        if not title.startswith("#### ") or match is None:  # a heading of ours, or one the team wrote
+            notes += [line for line in block.split("\n") if not _GENERATED.match(line)]
+            continue
+        before = rest[: match.start()].strip()
+        after = rest[match.end() :].strip()
+        parts = [t for t in (before, match.group("text").strip(), after) if t and t != PLACEHOLDER]
+        if parts:
+            found[match.group("key")] = (title[5:].strip(), "\n\n".join(parts))
+    return found, [line for line in notes if line.strip()]
 
 
 def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str, str]]) -> str:
     """The new file: this window's section (facts, questions, kept answers) in place of its old one
     (or first, when new), everything else as it was."""
     existing = existing.replace("\r\n", "\n")  # a checkout with autocrlf: the markers are the same
-    kept = answers(existing, section)
+    kept, notes = answers(existing, section)
     lines = [f'<!-- git-pods:retro id="{section}" -->', facts_md.rstrip("\n"), "", "### Questions", ""]
     for name, question in asked:
         text = kept.pop(name, (question, PLACEHOLDER))[1]
@@ -162,6 +179,14 @@ def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str,
         ]
         for name, (question, text) in kept.items():  # the question as it was written then
             lines += [f"#### {question}", "", f"<!-- answer:{name} -->", text, "<!-- /answer -->", ""]
+    if notes:
+        lines += [
+            "### Earlier notes",
+            "",
+            "Text written in this section outside the answers, kept as written.",
+            "",
+        ]
+        lines += [*notes, ""]
     block = "\n".join(lines).rstrip("\n") + "\n<!-- git-pods:retro-end -->\n"
     if not existing.strip():
         return f"{TITLE}\n\n{block}"

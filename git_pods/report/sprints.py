@@ -159,6 +159,6 @@ def window(
                 "or use --since/--until",
             )
         return Window(None, None, "all time")
-    if sprint is None:
-        sprint = sprint_of(calendar, now or datetime.now(timezone.utc))
+    if sprint is None:  # before the calendar's first day: the sprint about to start
+        sprint = max(1, sprint_of(calendar, now or datetime.now(timezone.utc)))
     return sprint_window(calendar, sprint)
