@@ -473,7 +473,8 @@ def _patches(
         elif event.kind == "rejected":
             item["rejected"] += 1
     tag_at = {t.name: t for t in tags}
-    for commit, claims in log.trailers.items():
+    oldest_first = sorted(log.trailers.items(), key=lambda kv: log.times.get(kv[0], 0))
+    for commit, claims in oldest_first:  # the promote's own commit names the pod, not a later squash
         for value, pod, task in claims:
             if not PATCH_ID.fullmatch(value):
                 continue
