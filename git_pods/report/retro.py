@@ -168,24 +168,13 @@ def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str,
     kept, notes = answers(existing, section)
     lines = [f'<!-- git-pods:retro id="{section}" -->', facts_md.rstrip("\n"), "", "### Questions", ""]
     for name, question in asked:
-        text = kept.pop(name, (question, PLACEHOLDER))[1]
-        lines += [f"#### {md(question)}", "", f"<!-- answer:{name} -->", text, "<!-- /answer -->", ""]
+        lines += _answer(md(question), name, kept.pop(name, (question, PLACEHOLDER))[1])
     if kept:
-        lines += [
-            "### Earlier answers",
-            "",
-            "Answers to questions the facts no longer raise, kept as written.",
-            "",
-        ]
+        lines += _kept_heading("Earlier answers", "Answers to questions the facts no longer raise")
         for name, (question, text) in kept.items():  # the question as it was written then
-            lines += [f"#### {question}", "", f"<!-- answer:{name} -->", text, "<!-- /answer -->", ""]
+            lines += _answer(question, name, text)
     if notes:
-        lines += [
-            "### Earlier notes",
-            "",
-            "Text written in this section outside the answers, kept as written.",
-            "",
-        ]
+        lines += _kept_heading("Earlier notes", "Text written in this section outside the answers")
         lines += [*notes, ""]
     block = "\n".join(lines).rstrip("\n") + "\n<!-- git-pods:retro-end -->\n"
     if not existing.strip():
@@ -201,3 +190,11 @@ def merge(existing: str, section: str, facts_md: str, asked: Sequence[tuple[str,
         rest = existing[len(TITLE) + 1 :].lstrip("\n")
         return f"{TITLE}\n\n{block}\n{rest}"
     return f"{TITLE}\n\n{block}\n{existing}"
+
+
+def _answer(heading: str, name: str, text: str) -> list[str]:
+    return [f"#### {heading}", "", f"<!-- answer:{name} -->", text, "<!-- /answer -->", ""]
+
+
+def _kept_heading(title: str, what: str) -> list[str]:
+    return [f"### {title}", "", f"{what}, kept as written.", ""]
