@@ -1,9 +1,10 @@
 """What reports count: every metric event in the notes ref and the patches and tasks history shows,
-read in four git processes whatever the number of commits (DESIGN §7, §8).
+read in five git processes whatever the number of commits (DESIGN §7, §8).
 
-One `for-each-ref` (default branch, release tags, notes ref), one `git log` over every ref but
-the notes (parents, commit time, `Patch-Id`/`Pod`/`Task` trailers), one `ls-tree` of the notes
-tree and one `cat-file --batch` of its blobs. Notes are read from the tree, not through `git log
+One `for-each-ref` (default branch, release tags, notes ref), two `git log`s over every ref but
+the notes (report/logread.py: parents, commit time and subject of every commit; the messages of
+the commits that name a patch, parsed in report/graph.py), one `ls-tree` of the notes tree and
+one `cat-file --batch` of its blobs. Notes are read from the tree, not through `git log
 --notes`, so events on commits no ref reaches any more (an amended commit keeps its note) still
 count. Reachability is computed here from the parents the log printed: walking the default
 branch's first parents from the oldest, each commit a merge (or a plain commit) brings in is
@@ -18,7 +19,6 @@ warning, never an error.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timezone
@@ -30,6 +30,7 @@ from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
 from git_pods.ids import PATCH_ID, TASK_ID
 from git_pods.record import record
+from git_pods.report.graph import Log, accepted_at, delivered_by, parse_log
 from git_pods.report.logread import LogRead
 
 KINDS = frozenset(
@@ -48,8 +49,6 @@ _STR_KEYS = ("pod", "task", "patch", "by", "to", "how")
 _INT_KEYS = ("added", "deleted", "files")
 _HEAD_KEYS = frozenset(("ts", "v", "event"))
 _HEX = frozenset("0123456789abcdef")
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
-_TRAILER = re.compile(r"^(Patch-Id|Pod|Task)[ \t]*:[ \t]*(\S[^\n]*)$", re.IGNORECASE | re.MULTILINE)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -163,14 +162,6 @@ class History:
         return [e for e in self.events if e.kind == kind]
 
 
-@record
-class _Log:
-    parents: dict[str, list[str]]
-    times: dict[str, int]
-    trailers: dict[str, list[tuple[str, str | None, str | None]]]  # commit -> (patch, pod, task)
-    reverts: tuple[str, ...] = ()
-
-
 def read_history(
     git: Git,
     default_branch: str,
@@ -180,7 +171,7 @@ def read_history(
     started: LogRead | None = None,
     remote: str = "origin",
 ) -> History:
-    """Read the notes ref and history in four git processes (see the module's docstring); started
+    """Read the notes ref and history in five git processes (see the module's docstring); started
     is the log already running in this repository (the lean entry starts it before its imports),
     used when it excludes this notes ref."""
     warnings: list[ReadWarning] = []
@@ -198,7 +189,7 @@ def read_history(
     reader = threading.Thread(target=read_refs_and_notes, daemon=True)
     reader.start()
     try:
-        log = _log(started.output())
+        log = parse_log(started.output())
     finally:
         reader.join()
     if isinstance(found[0], BaseException):
@@ -212,8 +203,8 @@ def read_history(
                 "(set default_branch in .pods/config.yaml, or create the branch)",
             )
         )
-    accepted = _accepted(log, tip)
-    delivered = _delivered(log, tags)
+    accepted = accepted_at(log, tip)
+    delivered = delivered_by(log, ((t.name, t.commit) for t in tags))
     events, rewritten = _events(notes, accepted, log, warnings)
     patches = _patches(events, log, accepted, delivered, tags)
     return History(
@@ -261,84 +252,6 @@ def _refs(
     return tip, notes[0] if notes else None, tags
 
 
-def _log(raw: tuple[bytes, bytes]) -> _Log:
-    graph, claims = raw
-    parents: dict[str, list[str]] = {}
-    times: dict[str, int] = {}
-    reverts: list[str] = []
-    for entry in graph.decode("utf-8", "surrogateescape").split("\0"):
-        fields = entry.split("\x1f", 3)
-        if len(fields) != 4:
-            continue
-        sha, parent_list, when, subject = fields
-        if subject.startswith("Revert"):
-            reverts.append(sha)
-        parents[sha] = parent_list.split()
-        times[sha] = int(when or 0)
-    trailers: dict[str, list[tuple[str, str | None, str | None]]] = {}
-    for entry in claims.decode("utf-8", "surrogateescape").split("\0"):
-        sha, sep, message = entry.partition("\x1f")
-        if sep and sha in parents:
-            trailers[sha] = _claims(message)
-    return _Log(parents, times, trailers, tuple(reverts))
-
-
-def _claims(message: str) -> list[tuple[str, str | None, str | None]]:
-    """(patch id, pod, task) for each `Patch-Id:` line of a message, with the `Pod:` and `Task:` of
-    its own paragraph (a squash merge's message has one per squashed commit), else the message's."""
-    found: list[tuple[list[str], str | None, str | None]] = []
-    first_pod = first_task = None
-    for paragraph in _PARAGRAPH.split(message):
-        patches, pod, task = [], None, None
-        for match in _TRAILER.finditer(paragraph):
-            key, value = match.group(1).lower(), match.group(2).strip()
-            if key == "patch-id":
-                patches.append(value)
-            elif key == "pod" and pod is None:
-                pod = value
-            elif key == "task" and task is None and TASK_ID.fullmatch(value):
-                task = value
-        first_pod, first_task = first_pod or pod, first_task or task
-        if patches:
-            found.append((patches, pod, task))
-    return [(p, pod or first_pod, task or first_task) for patches, pod, task in found for p in patches]
-
-
-def _mark(parents: Mapping[str, list[str]], tip: str, label: str, marks: dict[str, str]) -> None:
-    """Mark every ancestor of tip that no earlier walk marked (those are already behind it)."""
-    stack = [tip]
-    while stack:
-        commit = stack.pop()
-        if commit in marks or commit not in parents:  # marked, or beyond a shallow boundary
-            continue
-        marks[commit] = label
-        stack.extend(parents[commit])
-
-
-def _accepted(log: _Log, tip: str | None) -> dict[str, int]:
-    """Commits on the default branch -> the commit time of the first-parent commit that brought
-    each one in (itself, for a commit made on the branch)."""
-    chain: list[str] = []
-    commit = tip
-    while commit is not None and commit in log.parents:
-        chain.append(commit)
-        commit = log.parents[commit][0] if log.parents[commit] else None
-    marks: dict[str, str] = {}
-    for step in reversed(chain):  # oldest first: its first parent is marked already
-        marks[step] = step
-        for side in log.parents[step][1:]:
-            _mark(log.parents, side, step, marks)
-    return {commit: log.times[by] for commit, by in marks.items()}
-
-
-def _delivered(log: _Log, tags: list[Tag]) -> dict[str, str]:
-    """Commits a release tag contains -> the earliest such tag (tags come sorted by date)."""
-    marks: dict[str, str] = {}
-    for tag in tags:
-        _mark(log.parents, tag.commit, tag.name, marks)
-    return marks
-
-
 def _notes(git: Git, tip: str | None) -> dict[str, bytes]:
     """Every note in the notes tree at tip, by commit (fan-out folders joined back)."""
     if tip is None:
@@ -358,7 +271,7 @@ def _notes(git: Git, tip: str | None) -> dict[str, bytes]:
 
 
 def _events(
-    notes: Mapping[str, bytes], accepted: Mapping[str, int], log: _Log, warnings: list[ReadWarning]
+    notes: Mapping[str, bytes], accepted: Mapping[str, int], log: Log, warnings: list[ReadWarning]
 ) -> tuple[list[Event], dict[str, tuple[str, ...]]]:
     holders: dict[bytes, list[str]] = {}
     first_seen: dict[bytes, tuple[str, int]] = {}
@@ -451,7 +364,7 @@ def parse_time(value: object) -> datetime | None:
 
 def _patches(
     events: Iterable[Event],
-    log: _Log,
+    log: Log,
     accepted: Mapping[str, int],
     delivered: Mapping[str, str],
     tags: list[Tag],
