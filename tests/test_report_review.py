@@ -137,13 +137,19 @@ def test_a_patch_superseded_before_delivery_does_not_hold_its_task(
         notes=(event("promoted", "2026-01-07 10:00", pod="dev-pod", task="F1", patch="pB"),),
     )
     s.tag("v1", b, "2026-01-08 09:00")
+    s.commit(  # a trace may name a patch this history never saw (F2 is not delivered: it is probed)
+        "main",
+        "C" + trailers("dev-pod", "F2", "pC"),
+        "2026-01-07 11:00",
+        records("pC", "dev-pod", "F2", [{"type": "added", "description": "C"}], supersedes="pNowhere"),
+    )
     s.run(repo)
     git(repo, "checkout", "-q", "main")
     monkeypatch.setenv("GIT_PODS_NOW", NOW)
     doc = report_json(repo, "all", "--sprint", "1")
     assert rows(doc)["*"]["tasks_completed"] == 1
-    assert doc["burndown"]["open_tasks"] == []  # type: ignore[index]
-    assert [w["patch"] for w in doc["retrospective"]["rework"]] == ["pA"]  # type: ignore[index]
+    assert [t["task"] for t in doc["burndown"]["open_tasks"]] == ["F2"]  # type: ignore[index]
+    assert [w["patch"] for w in doc["retrospective"]["rework"]] == ["pA", "pNowhere"]  # type: ignore[index]
 
 
 def test_a_ci_checkout_counts_accepted_from_the_remote_branch(storied: Path, tmp_path: Path) -> None:

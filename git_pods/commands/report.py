@@ -112,10 +112,11 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO, started: LogRead 
         history.patches[p] for t in history.tasks.values() if t.completed_at is None for p in t.patches
     ]
     replaced = reader.superseded(unfinished, [])  # work redone before delivery (the retro warns)
-    history = without_superseded(history, {p for p in replaced if history.patches[p].delivered_at is None})
+    redone = {p for p in replaced if (old := history.patches.get(p)) is not None and old.delivered_at is None}
+    history = without_superseded(history, redone)
     made = compute(reader, config, history, span, tz, now, wanted, warnings)
     reader.save()
-    found = [*problems, *(_violation(w) for w in warnings)]  # an unusable config fell back to the default
+    found = [*problems, *(_violation(w) for w in warnings)]  # the config's warnings (GP601), then ours
     if fmt == "json" and options.out is None:
         write_json(out, "report", 0, found, **document(made, wanted))
         return 0
