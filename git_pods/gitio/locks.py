@@ -46,8 +46,9 @@ class ProcessLock:
                     )
                 sys.stderr.write(f"waiting for another {self.what} to finish ({_holder(fd)})...\n")
                 _lock_blocking(fd)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}\n".encode(), 0)
+            mark = f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}\n".encode()
+            os.pwrite(fd, mark, 0)  # then cut what an earlier holder left: never empty in between
+            os.ftruncate(fd, len(mark))
         except BaseException:
             os.close(fd)
             raise
@@ -66,11 +67,17 @@ class ProcessLock:
 
 
 def _holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 200, 0).decode("ascii", "replace").strip()
-    except OSError:
-        text = ""
-    return text or "holder unknown"
+    """Who holds the lock, as its holder wrote it; a holder that has just taken a fresh lock file
+    gets a moment to write its pid."""
+    for _attempt in range(40):
+        try:
+            text = os.pread(fd, 200, 0).decode("ascii", "replace").strip()
+        except OSError:
+            return "holder unknown"
+        if text:
+            return text
+        time.sleep(0.005)
+    return "holder unknown"
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
