@@ -245,3 +245,9 @@ def test_a_failed_report_leaves_no_git_running(storied: Path) -> None:
 def _gits() -> set[str]:
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False).stdout
     return {line.split(None, 1)[0] for line in out.splitlines() if "log.showSignature=false" in line}
+
+
+def test_a_bad_now_is_a_usage_error(storied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_PODS_NOW", "next tuesday")
+    done = cli(storied, "report", "velocity")
+    assert done.code == 2 and "GP911" in done.err and "GIT_PODS_NOW" in done.err

@@ -10,11 +10,12 @@ go to stderr (or the JSON's violations); they never fail the report.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
@@ -32,7 +33,7 @@ from git_pods.report.metrics import TREND_SPRINTS, Burndown, Facts, Velocity, bu
 from git_pods.report.page import html_page
 from git_pods.report.records import Entry, Records, reverts
 from git_pods.report.retro import Retro, merge, retro, section_id
-from git_pods.report.sprints import Window, sprint_window, window, zone
+from git_pods.report.sprints import Window, parse_moment, sprint_window, window, zone
 from git_pods.violation import Violation
 
 KINDS = ("velocity", "burndown", "retro", "changelog", "all")
@@ -122,7 +123,7 @@ def run(options: Options, cwd: Path, out: TextIO, err: TextIO, started: LogRead 
         return 0
     folder = Path(options.out) if options.out is not None else root / "reports"
     target = folder if folder.is_absolute() else cwd / folder
-    written = write(target, made, wanted, fmt, root / "reports", root / "reports")
+    written = write(target, made, wanted, fmt, root / "reports")
     shown = [_shown(p, cwd) for p in written]
     if options.json_mode:
         write_json(out, "report", 0, found, written=shown, **document(made, wanted))
@@ -145,8 +146,7 @@ def compute(
     warnings: list[ReadWarning],
 ) -> Reports:
     facts = Facts(history, list(config.pods), now)
-    made = Reports(span, tz, history)
-    values = dict(vars(made))
+    values: dict[str, Any] = {}
     if "velocity" in wanted:
         trend: list[Window] = []
         if span.sprint is not None and config.sprints is not None:
@@ -161,7 +161,7 @@ def compute(
         values["retro"] = retro(facts, span, reader.superseded(promoted, warnings), rework)
     if "changelog" in wanted:
         values["releases"], values["missing"] = releases(reader, history, tz, warnings)
-    return Reports(**values)
+    return Reports(span, tz, history, **values)
 
 
 def releases(
@@ -212,12 +212,11 @@ def document(made: Reports, wanted: Sequence[str]) -> dict[str, object]:
     return doc
 
 
-def write(
-    folder: Path, made: Reports, wanted: Sequence[str], fmt: str, answers: Path, default: Path | None = None
-) -> list[Path]:
-    """Write the reports into folder; return the files written. The HTML page shows the answers of
-    answers/retrospective.md (the Markdown reports' folder) unless folder has its own."""
-    if folder.is_symlink() and folder == default:  # committed as a link: it could point anywhere
+def write(folder: Path, made: Reports, wanted: Sequence[str], fmt: str, reports: Path) -> list[Path]:
+    """Write the reports into folder; return the files written. reports is the default folder
+    (reports/ at the top): never written through a link, and the HTML page shows the answers of
+    its retrospective.md unless folder has its own."""
+    if folder.is_symlink() and folder == reports:  # committed as a link: it could point anywhere
         raise UsageError(
             f"{folder} is a symbolic link; git pod-report does not write through it",
             rule="GP913",
@@ -241,12 +240,9 @@ def write(
         written.append(path)
 
     if fmt == "json":
-        import json
-
         put("report.json", json.dumps(document(made, wanted), indent=2, ensure_ascii=False) + "\n")
         return written
-    if fmt == "md" or (folder / FILES["retro"]).exists():
-        answers = folder
+    answers = folder if fmt == "md" or (folder / FILES["retro"]).exists() else reports
     sections = markdown(made, wanted, answers, link_charts=fmt == "md")
     if fmt == "html":
         title = f"git-pods report: {mdown.span(made.window, made.tz)}"
@@ -254,8 +250,8 @@ def write(
         return written
     for name, _heading, text, charts in sections:
         put(name, text)
-        for chart_name, svg in zip(_chart_names(name), charts, strict=False):
-            put(chart_name, svg)
+        for svg in charts:  # one chart per report, named after it: velocity.svg beside velocity.md
+            put(name.replace(".md", ".svg"), svg)
     return written
 
 
@@ -302,11 +298,6 @@ def default_branch(git: Git, config: Config) -> str:
         return "main" if "main" in found else found[0]
     head = git.run(["symbolic-ref", "-q", "--short", "HEAD"], check=False).stdout.decode("utf-8", "replace")
     return head.strip() or "main"
-
-
-def _chart_names(markdown_name: str) -> list[str]:
-    stem = markdown_name.rsplit(".", 1)[0]
-    return [f"{stem}.svg"]
 
 
 def _read_text(path: Path) -> str:
@@ -364,18 +355,10 @@ def _sprint(text: str | None) -> int | None:
 
 
 def _now() -> datetime:
-    """Now, or GIT_PODS_NOW (an ISO 8601 time) for reports that must come out the same on every run."""
+    """Now, or GIT_PODS_NOW (an ISO 8601 time, or a date) for reports that come out the same on
+    every run; read as --since is (GP911 when it is neither)."""
     text = os.environ.get(NOW_ENV, "").strip()
-    if not text:
-        return datetime.now(timezone.utc)
-    value = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"{NOW_ENV}={text!r} is not an ISO 8601 time", rule="GP913", hint="e.g. 2026-01-19T12:00:00Z"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return parse_moment(text, timezone.utc, option=NOW_ENV) if text else datetime.now(timezone.utc)
 
 
 def _violation(w: ReadWarning) -> Violation:

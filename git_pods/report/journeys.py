@@ -13,6 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from git_pods.record import replace
 from git_pods.report.history import Event, History, make_event, parse_time, tasks_of
 
 
@@ -42,15 +43,11 @@ def with_journeys(history: History, ledgers: Mapping[str, Sequence[Sequence[Any]
     if not extra:
         return history
     events = sorted((*history.events, *extra), key=lambda e: (e.ts, e.kind, e.commit))
-    fields = dict(vars(history))
-    fields.update(events=tuple(events), tasks=MappingProxyType(tasks_of(events, history.patches)))
-    return History(**fields)
+    return replace(history, events=tuple(events), tasks=MappingProxyType(tasks_of(events, history.patches)))
 
 
 def without_superseded(history: History, superseded: Collection[str]) -> History:
     """history with the patches later patches supersede left out of their tasks."""
     if not superseded:
         return history
-    fields = dict(vars(history))
-    fields["tasks"] = MappingProxyType(tasks_of(history.events, history.patches, superseded))
-    return History(**fields)
+    return replace(history, tasks=MappingProxyType(tasks_of(history.events, history.patches, superseded)))

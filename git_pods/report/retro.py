@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from git_pods.checks.rules import RULES
-from git_pods.record import record
+from git_pods.record import record, replace
 from git_pods.report.history import Event
 from git_pods.report.metrics import Facts, Handoff
 from git_pods.report.records import Revert
@@ -85,7 +85,7 @@ def retro(facts: Facts, window: Window, superseded: Mapping[str, str], reverts: 
     idle = tuple(p for p in facts.pods if p not in delivered)
     ordered_rules = dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
     made = Retro(window, rejections, ordered_rules, tuple(rework), bypasses, slowest, idle, ())
-    return Retro(**{**vars(made), "questions": tuple(questions(made))})
+    return replace(made, questions=tuple(questions(made)))
 
 
 def questions(facts: Retro) -> list[tuple[str, str]]:
