@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 RECORD_PATHSPECS = (".pods", ".patches", ".logs")
 
 
-def start(args: Sequence[str], cwd: Path, *, feed: bool = False) -> subprocess.Popen[bytes]:
-    """`git --no-pager ARGS` in cwd, output captured (and stdin a pipe when feed)."""
+def start(
+    args: Sequence[str], cwd: Path, *, feed: bool = False, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`git --no-pager ARGS` in cwd, output captured (and stdin a pipe when feed); env replaces
+    the inherited environment (a report's clean one), else the hook's own is kept."""
     try:
         return subprocess.Popen(
             ["git", "--no-pager", *args],
@@ -23,6 +26,7 @@ def start(args: Sequence[str], cwd: Path, *, feed: bool = False) -> subprocess.P
             stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env=env,
         )
     except FileNotFoundError:
         from git_pods.errors import GitNotFound

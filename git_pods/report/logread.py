@@ -5,12 +5,11 @@ imports."""
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import threading
 from pathlib import Path
 
-from git_pods.errors import GitFailed, GitNotFound
+from git_pods.errors import GitFailed
+from git_pods.gitio.prefetch import start
 from git_pods.gitio.runner import clean_env
 
 DEFAULT_NOTES_REF = "refs/notes/pods"
@@ -22,45 +21,34 @@ CLAIMS = ["--regexp-ignore-case", "--extended-regexp", "--grep=^Patch-Id:", "--f
 
 
 def log_args(notes_ref: str, *extra: str) -> list[str]:
-    args = ["git", "--no-pager", "-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate"]
+    args = ["-c", "log.showSignature=false", "log", "-z", "--no-color", "--no-decorate"]
     return [*args, f"--exclude={notes_ref}", "--exclude=refs/notes/*", "--all", *extra]
 
 
 class _Run:
-    """One git process, its output collected by a thread."""
+    """One git process (started by the hooks' own early start), its output collected by a thread:
+    a log's output is far larger than a pipe holds, so git would stall until it was read."""
 
-    def __init__(self, argv: list[str], cwd: Path) -> None:
-        self.argv = argv
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        self.args = args
         self.out = b""
         self.err = b""
-        self.proc: subprocess.Popen[bytes] | None = None
-        with contextlib.suppress(FileNotFoundError):  # no git: output() says so
-            # GIT_FLUSH=0: git writes once per commit into a pipe otherwise (FACTS.md)
-            self.proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=clean_env({"GIT_FLUSH": "0"}),
-            )
+        # GIT_FLUSH=0: git writes once per commit into a pipe otherwise (FACTS.md)
+        self.proc = start(args, cwd, env=clean_env({"GIT_FLUSH": "0"}))
         self.thread = threading.Thread(target=self._drain, daemon=True)
         self.thread.start()
 
     def _drain(self) -> None:
-        if self.proc is not None:
-            self.out, self.err = self.proc.communicate()
+        self.out, self.err = self.proc.communicate()
 
     def output(self) -> bytes:
         self.thread.join()
-        if self.proc is None:
-            raise GitNotFound("git is not installed or not on PATH", hint="install git, or put it on PATH")
         if self.proc.returncode != 0:
-            raise GitFailed(self.argv, self.proc.returncode, self.err.decode("utf-8", "replace"))
+            raise GitFailed(["git", *self.args], self.proc.returncode, self.err.decode("utf-8", "replace"))
         return self.out
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc.poll() is None:
             self.proc.kill()
         self.thread.join()
 
