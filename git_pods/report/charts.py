@@ -57,11 +57,10 @@ def bar_chart(
     title: str, categories: Sequence[str], series: Mapping[str, Sequence[float]], unit: str = ""
 ) -> str:
     """Grouped bars: one group per category, one bar per series, each bar labelled with its value."""
-    cats = [str(c) for c in categories]
-    data = _columns(series, len(cats), "categories")
-    present = [v for values in data.values() for v in values if v is not None]
-    if not cats or not present:
+    found = _series(categories, series, "categories")
+    if found is None:
         return _no_data(title)
+    cats, data, present = found
     names = list(data)
     bar_w = 18 if len(names) <= 4 else 12
     group_w: float = max(len(names) * bar_w + 16, 64)
@@ -115,11 +114,10 @@ def line_chart(
     dashed: Collection[str] = (),
 ) -> str:
     """Lines over a shared x axis (burndown per day); None leaves a gap; series in `dashed` are dashed."""
-    labels = [str(label) for label in x_labels]
-    data = _columns(series, len(labels), "x labels")
-    present = [v for values in data.values() for v in values if v is not None]
-    if not labels or not present:
+    found = _series(x_labels, series, "x labels")
+    if found is None:
         return _no_data(title)
+    labels, data, present = found
     names = list(data)
     dashes = {name for name in names if name in dashed}
     n = len(labels)
@@ -164,6 +162,17 @@ def line_chart(
         out.append(_x_label(labels[i], x(i), top + _PLOT_H + 16, 10))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _series(
+    labels: Sequence[object], series: Mapping[str, Sequence[float | None]], what: str
+) -> tuple[list[str], dict[str, list[float | None]], list[float]] | None:
+    """The labels as text, each series checked against them, and the values present; None when
+    there is nothing to draw."""
+    texts = [str(label) for label in labels]
+    data = _columns(series, len(texts), what)
+    present = [v for values in data.values() for v in values if v is not None]
+    return (texts, data, present) if texts and present else None
 
 
 def _columns(

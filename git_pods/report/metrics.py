@@ -174,8 +174,8 @@ def figures(facts: Facts, window: Window, *, with_times: bool = False) -> list[P
     counts: dict[str, dict[str, int]] = {p: {} for p in (*facts.pods, "*")}
     spans: dict[str, dict[str, list[float]]] = {p: {s: [] for s in STAGES} for p in (*facts.pods, "*")}
 
-    def bump(pod: str | None, key: str, by: int = 1) -> None:
-        for name in (pod, "*") if pod else ("*",):
+    def bump(pod: str | None, key: str, by: int = 1, *, total: bool = True) -> None:
+        for name in ((pod,) if pod else ()) + (("*",) if total else ()):
             row = counts.setdefault(name, {})
             row[key] = row.get(key, 0) + by
 
@@ -204,12 +204,9 @@ def figures(facts: Facts, window: Window, *, with_times: bool = False) -> list[P
             bump(event.pod, "rejected")
     for task in history.tasks.values():
         if facts.completed.get(task.id) in window:
-            writers = {history.patches[p].pod for p in task.patches} - {None}
-            for pod in sorted(p for p in writers if p):
-                counts.setdefault(pod, {})["tasks_completed"] = (
-                    counts.get(pod, {}).get("tasks_completed", 0) + 1
-                )
-            counts["*"]["tasks_completed"] = counts["*"].get("tasks_completed", 0) + 1
+            for pod in {history.patches[p].pod for p in task.patches} - {None}:
+                bump(pod, "tasks_completed", total=False)  # each pod that wrote a patch of it
+            bump(None, "tasks_completed")  # the task once
     cycles: dict[str, list[float]] = {}
     for handoff in facts.handoffs:
         if handoff.answered_at in window:
