@@ -10,8 +10,8 @@ This module owns:
 - the baseline's name (`python -c pass`), a case's numbers for the report (`case_stats`), a target
   as text (`target_text`) and the table's shared columns (`table_head`, `table_row`);
 - the command line (`parse_args`), progress lines on stderr (`progress`), finding the tools on PATH
-  (`find_tools`) and the run around a benchmark (`bench_main`: temporary folder, error handling,
-  JSON or table).
+  (`find_tools`), the run around a benchmark (`bench_main`: temporary folder, error handling,
+  JSON or table) and a script's whole main (`script_main`).
 
 What each script measures, checks and prints beyond these stays in the script. They import this
 module as `_common`: a script's own folder is first on sys.path, whatever the working directory.
@@ -188,3 +188,27 @@ def bench_main(
     else:
         print_table(data)
     return 0
+
+
+def script_main(
+    argv: Sequence[str] | None,
+    doc: str | None,
+    rounds: int,
+    tool_names: Sequence[str],
+    name: str,
+    bench: Callable[[argparse.Namespace, Path, dict[str, str]], dict[str, Any]],
+    print_table: Callable[[dict[str, Any]], None],
+) -> int:
+    """A benchmark script's main: its command line, its tools found on PATH, then bench_main in a
+    folder named git-pods-bench-NAME-…"""
+    args = parse_args(argv, doc, rounds, "timed rounds")
+    tools = find_tools(tuple(tool_names))
+    if tools is None:
+        return 1
+    return bench_main(
+        args,
+        f"git-pods-bench-{name}-",
+        lambda tmp: bench(args, tmp, tools),
+        print_table,
+        "a fixture command or a check failed",
+    )

@@ -64,12 +64,10 @@ from _common import (
     CheckFailed,
     Timed,
     bench_env,
-    bench_main,
     case_stats,
-    find_tools,
     output_tail,
-    parse_args,
     progress,
+    script_main,
     table_head,
     table_row,
     target_text,
@@ -523,16 +521,8 @@ def bench(args: argparse.Namespace, tmp: Path, tools: dict[str, str]) -> dict[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv, __doc__, DEFAULT_ROUNDS, "timed rounds")
-    tools = find_tools((INIT, PROMOTE, VALIDATE))
-    if tools is None:
-        return 1
-    return bench_main(
-        args,
-        "git-pods-bench-promote-",
-        lambda tmp: bench(args, tmp, tools),
-        print_table,
-        "a fixture command or a check failed",
+    return script_main(
+        argv, __doc__, DEFAULT_ROUNDS, (INIT, PROMOTE, VALIDATE), "promote", bench, print_table
     )
 
 

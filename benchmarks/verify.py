@@ -41,11 +41,9 @@ from _common import (
     CheckFailed,
     Timed,
     bench_env,
-    bench_main,
     case_stats,
-    find_tools,
-    parse_args,
     progress,
+    script_main,
     table_head,
     table_row,
     target_text,
@@ -237,17 +235,7 @@ def print_table(data: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv, __doc__, DEFAULT_ROUNDS, "timed rounds")
-    tools = find_tools((INIT, PROMOTE, VERIFY))
-    if tools is None:
-        return 1
-    return bench_main(
-        args,
-        "git-pods-bench-verify-",
-        lambda tmp: bench(args, tmp, tools),
-        print_table,
-        "a fixture command or a check failed",
-    )
+    return script_main(argv, __doc__, DEFAULT_ROUNDS, (INIT, PROMOTE, VERIFY), "verify", bench, print_table)
 
 
 if __name__ == "__main__":
