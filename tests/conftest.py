@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated git identity and config, and a real repository in a temporary folder."""
+"""Shared fixtures: an isolated git identity and config, a real repository in a temporary folder, and
+the report tests' story in one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from reporting import NOW, story
 
 from helpers import git
 
@@ -30,3 +32,11 @@ def repo(tmp_path: Path) -> Path:
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     return root
+
+
+@pytest.fixture
+def storied(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The report tests' story (tests/reporting.py) in repo, with "now" pinned to its NOW."""
+    story(repo)
+    monkeypatch.setenv("GIT_PODS_NOW", NOW)
+    return repo

@@ -14,8 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reporting import CONFIG, Stream, event, records, trailers, ts
-from test_report import NOW, story
+from reporting import CONFIG, NOW, Stream, event, records, trailers, ts
 
 from git_pods.report.jsondoc import as_json
 from git_pods.report.text import key
@@ -64,13 +63,6 @@ def assert_tables_whole(text: str) -> int:
         assert pipes == width, line[:200]
         seen += pipes is not None
     return seen
-
-
-@pytest.fixture
-def storied(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    story(repo)
-    monkeypatch.setenv("GIT_PODS_NOW", NOW)
-    return repo
 
 
 # -- 1. nothing to count is zeros, not errors -----------------------------------------------------

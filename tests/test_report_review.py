@@ -9,17 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from reporting import CONFIG, Stream, event, records, trailers
-from test_report import NOW, report_json, rows, story
+from reporting import CONFIG, NOW, Stream, event, records, trailers
+from test_report import report_json, rows
 
 from helpers import cli, git
-
-
-@pytest.fixture
-def storied(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    story(repo)
-    monkeypatch.setenv("GIT_PODS_NOW", NOW)
-    return repo
 
 
 def test_a_symlinked_reports_folder_is_refused(storied: Path, tmp_path: Path) -> None:
