@@ -22,7 +22,7 @@ from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import ConfigError, UsageError
 from git_pods.fsio import write_atomic
-from git_pods.gitio.runner import Git, git_dir, require_root
+from git_pods.gitio.runner import Git, git_dir, remote_head, require_root
 from git_pods.record import record
 from git_pods.report import markdown as mdown
 from git_pods.report.history import History, ReadWarning, read_history
@@ -285,11 +285,9 @@ def default_branch(git: Git, config: Config) -> str:
     """The config's default_branch; else origin's HEAD; else main, master or the current branch."""
     if config.default_branch:
         return config.default_branch
-    remote = config.remote or "origin"
-    done = git.run(["symbolic-ref", "-q", "--short", f"refs/remotes/{remote}/HEAD"], check=False)
-    name = done.stdout.decode("utf-8", "replace").strip()
-    if name.startswith(f"{remote}/"):
-        return name[len(remote) + 1 :]
+    named = remote_head(git, config.remote or "origin")
+    if named:
+        return named
     refs = git.run(
         ["for-each-ref", "--format=%(refname:short)", "refs/heads/main", "refs/heads/master"]
     ).stdout

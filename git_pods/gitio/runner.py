@@ -72,6 +72,13 @@ class Git:
         return done
 
 
+def remote_head(git: Git, remote: str) -> str | None:
+    """The branch the remote's HEAD names (`refs/remotes/<remote>/HEAD`, set by clone), or None."""
+    done = git.run(["symbolic-ref", "-q", "--short", f"refs/remotes/{remote}/HEAD"], check=False)
+    name = done.stdout.decode("utf-8", "replace").strip()
+    return name[len(remote) + 1 :] if name.startswith(f"{remote}/") else None
+
+
 def find_root(start: Path) -> Path | None:
     """The work tree's top folder containing start, or None outside any repository."""
     done = Git(start).run(["rev-parse", "--show-toplevel"], check=False)

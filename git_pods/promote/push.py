@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from git_pods.errors import GitPodsError
-from git_pods.gitio.runner import Git
+from git_pods.gitio.runner import Git, remote_head
 from git_pods.record import field, record
 from git_pods.sync import check_remote, no_prompt_env, sync
 
@@ -87,7 +87,7 @@ def _pull_request(git: Git, root: Path, remote: str, branch: str, base: str | No
     and leaves the exit code alone."""
     from git_pods import forge
 
-    target = base or _default_branch(git, remote)
+    target = base or remote_head(git, remote) or "main"
     try:
         outcome = forge.open_or_update(git, root, remote, branch, target)
     except GitPodsError as exc:
@@ -96,9 +96,3 @@ def _pull_request(git: Git, root: Path, remote: str, branch: str, base: str | No
         return
     result.pull_requests[branch] = outcome.status
     result.lines += outcome.lines
-
-
-def _default_branch(git: Git, remote: str) -> str:
-    done = git.run(["symbolic-ref", "--short", "-q", f"refs/remotes/{remote}/HEAD"], check=False)
-    name = done.stdout.decode("utf-8", "replace").strip()
-    return name.split("/", 1)[1] if "/" in name else "main"
