@@ -5,13 +5,15 @@ without notes, and an invalid config."""
 from __future__ import annotations
 
 import json
-import subprocess
+import os
+import signal
 from pathlib import Path
 
 import pytest
 from reporting import CONFIG, NOW, Stream, event, records, trailers
 from test_report import report_json, rows
 
+from git_pods.report.logread import LogRead
 from helpers import cli, git
 
 
@@ -228,16 +230,18 @@ def test_before_the_calendar_starts_the_report_is_for_sprint_1(
     assert doc["window"]["label"] == "Sprint 1"  # type: ignore[index]
 
 
-def test_a_failed_report_leaves_no_git_running(storied: Path) -> None:
-    before = _gits()
-    done = cli(storied, "report", "bogus")
-    assert done.code == 2
-    assert _gits() <= before
-
-
-def _gits() -> set[str]:
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=False).stdout
-    return {line.split(None, 1)[0] for line in out.splitlines() if "log.showSignature=false" in line}
+def test_closing_the_early_logs_stops_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the lean entry does when the command fails before it reads the history: the logs still
+    running are killed, not left to run on (a stand-in git that would take a minute)."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text("#!/bin/sh\nexec sleep 60\n")
+    (fake / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    started = LogRead(tmp_path)
+    started.close()
+    codes = [run.proc.returncode for run in (started._graph, started._claims)]
+    assert codes == [-signal.SIGKILL, -signal.SIGKILL]
 
 
 def test_a_bad_now_is_a_usage_error(storied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
