@@ -31,6 +31,7 @@ _AMBIGUOUS_NUMBER = re.compile(r"[-+]?(0[0-9_]+|0b[01_]+|[0-9][0-9_]*:[0-9:._]*|
 _RESOLVER = yaml.resolver.Resolver()
 _NESTING_EVENTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSING_EVENTS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_DEEP_INDENT = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH // 2 - 1}}}", re.MULTILINE)
 _SCALAR_NAMES = {_BOOL: "a boolean", _INT: "a number", _FLOAT: "a number", _NULL: "null"}
 
 
@@ -114,34 +115,37 @@ def decode(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 def load(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDoc:
     """Load one artifact; raise YamlProblems listing everything that makes it unsafe to use."""
     text = decode(raw, file, max_bytes)
+    may_nest_deep = _may_nest_deep(text)
     try:
-        if text.count("[") + text.count("{") > MAX_DEPTH:
-            _refuse_deep_flow(text, file)
+        if may_nest_deep:
+            _refuse_deep(text, file, _Loader)
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        rule = "GP104" if "alias" in problem else "GP101"
-        raise YamlProblems(
-            [
-                violation(
-                    rule,
-                    f"YAML: {problem}",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
-        ) from None
-    except yaml.YAMLError as exc:  # ReaderError: control characters and the like
-        position = getattr(exc, "position", None)
-        line = text[:position].count("\n") + 1 if isinstance(position, int) else None
-        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
-        raise YamlProblems([violation("GP101", f"YAML: {reason}", file=file, line=line)]) from None
-    except RecursionError:
-        raise YamlProblems([violation("GP117", "document is nested too deeply", file=file)]) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        # libyaml's own limits vary by release (0.2.5 recursed until the stack broke, the one in
+        # PyYAML 6.0.4 stops at 1,000 levels with a scanner error): whatever it says, a document
+        # nested past our limit is GP117, decided by the pure-Python parser, which has no limit
+        if may_nest_deep or isinstance(exc, RecursionError):
+            _refuse_deep(text, file, yaml.SafeLoader, fail_quietly=True)
+        raise YamlProblems([_load_error(exc, text, file)]) from None
     if node is None:
         return YamlDoc(data=None, file=file)
     return _Builder(file, text).build(node)
+
+
+def _load_error(exc: yaml.YAMLError | RecursionError, text: str, file: str) -> Violation:
+    """The one violation for a document PyYAML could not read."""
+    if isinstance(exc, RecursionError):
+        return violation("GP117", f"nested more than {MAX_DEPTH} levels deep", file=file)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        rule = "GP104" if "alias" in problem else "GP101"
+        return violation(rule, f"YAML: {problem}", file=file, line=mark.line + 1 if mark else None)
+    # ReaderError: control characters and the like
+    position = getattr(exc, "position", None)
+    line = text[:position].count("\n") + 1 if isinstance(position, int) else None
+    reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    return violation("GP101", f"YAML: {reason}", file=file, line=line)
 
 
 def _clip(text: str) -> str:
@@ -152,27 +156,31 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
 
 
-def _refuse_deep_flow(text: str, file: str) -> None:
-    """Refuse deep nesting before composing: libyaml's composer recurses on the C stack and a
-    50 KB line of '[' crashes the process, while its parser is iterative and safe to walk."""
+def _may_nest_deep(text: str) -> bool:
+    """Whether the text could nest past MAX_DEPTH: more brackets than that, or a line whose
+    indentation and block indicators (`- - - x`) are long enough for it (each level of block
+    nesting moves right by at least one column every second level)."""
+    return text.count("[") + text.count("{") > MAX_DEPTH or _DEEP_INDENT.search(text) is not None
+
+
+def _refuse_deep(text: str, file: str, loader: type[Any], fail_quietly: bool = False) -> None:
+    """Refuse nesting past MAX_DEPTH before composing: libyaml's composer recurses on the C stack
+    (a 50 KB line of '[' or of '- ' crashes the process), while its parser is iterative and safe
+    to walk. With fail_quietly, a document that does not parse is left to the caller's error."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, _NESTING_EVENTS):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else None
-                raise YamlProblems(
-                    [
-                        violation(
-                            "GP117",
-                            f"nested more than {MAX_DEPTH} levels deep",
-                            file=file,
-                            line=line,
-                        )
-                    ]
-                )
-        elif isinstance(event, _CLOSING_EVENTS):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, _NESTING_EVENTS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    message = f"nested more than {MAX_DEPTH} levels deep"
+                    raise YamlProblems([violation("GP117", message, file=file, line=line)])
+            elif isinstance(event, _CLOSING_EVENTS):
+                depth -= 1
+    except yaml.YAMLError:
+        if not fail_quietly:
+            raise
 
 
 class _Builder:

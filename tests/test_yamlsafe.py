@@ -33,6 +33,11 @@ HOSTILE = [
     ("utf-16", "a: 1\n".encode("utf-16"), "GP100", 1),
     ("deep nesting", b"a: " + b"[" * 200 + b"]" * 200 + b"\n", "GP117", 1),
     ("nesting deep enough to crash libyaml", b"x-a: " + b"[" * 50000 + b"\n", "GP117", 1),
+    # libyaml 0.2.5 (PyYAML <= 6.0.3) crashed the process on these; 6.0.4's stops at 1,000 levels
+    ("block sequences deep enough to crash libyaml", b"x:\n" + b"- " * 100000 + b"a\n", "GP117", 2),
+    ("indentation past libyaml's limit", b"".join(b" " * i + b"k:\n" for i in range(1200)), "GP117", 65),
+    ("flow mappings past libyaml's limit", b"x: " + b"{a: " * 30000 + b"\n", "GP117", 1),
+    ("broken yaml before deep nesting", b"a: [1, 2\nb: 3\nc: " + b"[" * 2000 + b"]" * 2000, "GP101", 2),
     ("base-60 float", b"x: 1:30.5\n", "GP106", 1),
     ("binary number", b"x: 0b1110\n", "GP106", 1),
     ("digit separators", b"x: 1_4\n", "GP106", 1),
