@@ -137,7 +137,8 @@ BINARY_NO_DATA = (
 
 
 def _pods_config(root: Path, outside: Path) -> list[str]:
-    bundle(root, BAD, _real(root, lambda r: (r / ".pods/config.yaml").open("a").write(f"# {MARK}\n")))
+    config = (root / ".pods/config.yaml").read_text()
+    bundle(root, BAD, _real(root, _writes(".pods/config.yaml", f"{config}# {MARK}\n")))
     return []
 
 
