@@ -77,6 +77,7 @@ class Config:
     webhooks: tuple[Webhook, ...] = ()
     yaml_max_bytes: int = DEFAULT_MAX_BYTES
     prompt_max_bytes: int | None = None
+    prompt_history_bytes: int | None = None  # earlier patches' diffs and changed files in a prompt
     extensions: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def is_protected(self, path: str) -> bool:
@@ -149,6 +150,7 @@ def from_data(data: dict[str, Any], source: str, defaults: Config | None = None)
         ),
         yaml_max_bytes=limits.get("yaml_max_bytes", DEFAULT_MAX_BYTES),
         prompt_max_bytes=limits.get("prompt_max_bytes"),
+        prompt_history_bytes=limits.get("prompt_history_bytes"),
         extensions=MappingProxyType({k: v for k, v in data.items() if k.startswith("x-")}),
     )
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import yaml
-
+from git_pods import yamlsafe
 from git_pods.checks.artifact import check_bytes
 from git_pods.errors import UsageError
 
@@ -23,6 +22,7 @@ _PACKET_KEYS = (
     "created",
     "assigned_by",
     "base_commit",
+    "branch",
 )
 
 
@@ -85,7 +85,7 @@ def when(text: object) -> datetime:
 
 
 def dump(ledger: dict[str, Any]) -> bytes:
-    body = yaml.safe_dump(ledger, sort_keys=False, allow_unicode=True, width=100)
+    body = yamlsafe.dump(ledger)
     return (MODELINE + body).encode("utf-8")
 
 

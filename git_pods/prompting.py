@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from git_pods import yamlsafe
 from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, TRACE
 from git_pods.checks.rules import violation
 from git_pods.config import Config
 from git_pods.errors import UsageError
+from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
+from git_pods.priorwork import EarlierPatch
 from git_pods.record import record
 from git_pods.secrets import find, secret_name
 from git_pods.violation import Violation
@@ -96,28 +97,116 @@ def read_inputs(
             refused.append(violation("GP704", over, file=relative))
             continue
         content = path.read_bytes()
-        if relative not in allow:
-            hit = next(iter(find(_text(content))), None)
-            what = (
-                "is named like a file of secrets"
-                if secret_name(relative)
-                else (f"holds what looks like {hit.kind} (line {hit.line})" if hit is not None else None)
-            )
-            if what is not None:
-                refused.append(
-                    violation(
-                        "GP703",
-                        f"{relative} {what}; its content is not shown",
-                        file=relative,
-                        hint=f"leave it out, or --allow-secret {relative} if it holds no real secret",
-                    )
-                )
-                continue
+        secret = None if relative in allow else _secret(relative, content)
+        if secret is not None:
+            refused.append(secret)
+            continue
         state = states.get(relative) or ("ignored" if relative in ignored else None)
         base = head[:12] if head else "no commit yet"
         where = f"at commit {base}" if state is None else f"{state} (working tree, based on {base})"
         files.append(InputFile(relative, content, where))
     return files, refused
+
+
+def read_at(
+    git: Git,
+    root: Path,
+    cwd: Path,
+    given: Sequence[str],
+    allowed: Sequence[str],
+    commit: str,
+    shown: str,
+    budget: int = DEFAULT_BUDGET,
+) -> tuple[list[InputFile], list[Violation], list[str]]:
+    """The input files as commit has them (the task branch tip, shown as e.g. `pods/F2.1`), the
+    refused ones, and the names commit does not have. Names are checked as read_inputs checks
+    them, on the path itself (the file may exist only on the branch); links are refused."""
+    wanted: list[str] = []
+    refused: list[Violation] = []
+    for name in given:
+        relative = _lexical(name, cwd, root)
+        if isinstance(relative, Violation):
+            refused.append(relative)
+        elif relative not in wanted:
+            wanted.append(relative)
+    allow = {_normal(a, cwd, root) for a in allowed}
+    modes = _modes(git, commit, wanted)
+    blobs = read_objects(git, [f"{commit}:{r}" for r in wanted if modes.get(r, "").startswith("100")])
+    files: list[InputFile] = []
+    missing: list[str] = []
+    where = f"as {shown} has it, commit {commit[:12]}"
+    for relative in wanted:
+        mode = modes.get(relative)
+        if mode is None:
+            missing.append(relative)
+            continue
+        if mode == "120000":
+            refused.append(violation("GP701", f"{relative} is a symbolic link in {shown}", file=relative))
+            continue
+        obj = blobs.get(f"{commit}:{relative}")
+        if obj is None:
+            missing.append(relative)  # a folder or a submodule: no file to show
+            continue
+        if len(obj.data) > budget:
+            over = f"{relative} alone is {len(obj.data):,} bytes (about {len(obj.data) // 4:,} tokens)"
+            refused.append(violation("GP704", f"{over}; the budget is {budget:,}", file=relative))
+            continue
+        secret = None if relative in allow else _secret(relative, obj.data)
+        if secret is not None:
+            refused.append(secret)
+            continue
+        files.append(InputFile(relative, obj.data, where))
+    return files, refused, missing
+
+
+def _secret(relative: str, content: bytes) -> Violation | None:
+    """GP703 when a file is named like secrets or holds what looks like one (never shown)."""
+    hit = next(iter(find(_text(content))), None)
+    what = (
+        "is named like a file of secrets"
+        if secret_name(relative)
+        else (f"holds what looks like {hit.kind} (line {hit.line})" if hit is not None else None)
+    )
+    if what is None:
+        return None
+    return violation(
+        "GP703",
+        f"{relative} {what}; its content is not shown",
+        file=relative,
+        hint=f"leave it out, or --allow-secret {relative} if it holds no real secret",
+    )
+
+
+def _lexical(name: str, cwd: Path, root: Path) -> str | Violation:
+    """A name as a path from the repository's top, judged on its text alone (for files read
+    from a commit): no absolute paths, no climbing out, nothing in a .git folder."""
+    if any(ord(c) < 32 or 0xDC80 <= ord(c) <= 0xDCFF for c in name):
+        raise UsageError(f"--input-file {name!r}: control characters or bytes that are not UTF-8 in the name")
+    if os.path.isabs(name) or name.startswith("~"):
+        return violation("GP701", f"{name} is an absolute path", file=name)
+    try:
+        inside = cwd.resolve().relative_to(root.resolve())
+    except ValueError:
+        inside = Path()
+    relative = os.path.normpath((inside / name).as_posix()).replace(os.sep, "/")
+    if relative == ".." or relative.startswith("../") or relative == ".":
+        return violation("GP701", f"{name} climbs out with '..'", file=name)
+    if any(p.lower().rstrip(". ") == ".git" or p.lower().startswith("git~") for p in relative.split("/")):
+        return violation("GP701", f"{name} is inside a .git folder", file=name)
+    return relative
+
+
+def _modes(git: Git, commit: str, paths: list[str]) -> dict[str, str]:
+    """The tree mode of each path at commit (absent: not there)."""
+    if not paths:
+        return {}
+    done = git.run(["--literal-pathspecs", "ls-tree", "-z", commit, "--", *paths], check=False)
+    out = {}
+    for entry in done.stdout.split(b"\0"):
+        head, _, name = entry.partition(b"\t")
+        if name:
+            out[name.decode("utf-8", "surrogateescape")] = head.split(b" ")[0].decode("ascii")
+    return out
 
 
 def _inside(name: str, cwd: Path, root: Path, top: Path, what: str = "--input-file") -> str | Violation:
@@ -186,6 +275,18 @@ def _states(git: Git, paths: list[str]) -> dict[str, str]:
     return out
 
 
+@record
+class WorkSoFar:
+    """What came before on the task branch, as the prompt shows it."""
+
+    branch: str
+    tip: str
+    patches: tuple[EarlierPatch, ...]
+    diffs: frozenset[str]  # the patch ids whose diffs are shown
+    changed: tuple[InputFile, ...]  # files the patches changed, as the tip has them
+    notes: tuple[str, ...]  # what was left out, and how to get it
+
+
 def render(
     template: str,
     ledger_path: str,
@@ -193,24 +294,97 @@ def render(
     inputs: Sequence[InputFile],
     patch_id: str,
     to_pod: str,
+    work: WorkSoFar | None = None,
 ) -> str:
     """The whole prompt, by concatenation only."""
     parts = [template.rstrip("\n"), ""]
     parts += [f"=== TASK PACKET ({ledger_path}) ===", _yaml(packet).rstrip("\n"), ""]
+    checklist = acceptance_of(packet)
+    if checklist:
+        parts.append("=== ACCEPTANCE (your answer is judged against each of these) ===")
+        parts += [f"- [ ] {item}" for item in checklist] + [""]
+    if work is not None:
+        parts += _work_so_far(work)
     if inputs:
         parts.append("=== INPUT FILES ===")
-        for item in inputs:
-            text = item.content.decode("utf-8", "replace")
-            fence = _fence(text)
-            parts += [f"--- {item.path} ({item.where}) ---", fence, text.rstrip("\n"), fence, ""]
+        parts += _files(inputs)
+    if work is not None and work.changed:
+        parts.append(f"=== FILES THE TASK HAS CHANGED, AS {work.branch} HAS THEM ===")
+        parts += _files(work.changed)
+    if work is not None and work.notes:
+        parts.append("=== LEFT OUT OF THIS PROMPT (ask the lead, or run the command shown) ===")
+        parts += [f"- {note}" for note in work.notes] + [""]
     parts += [answer_format(packet, patch_id, to_pod)]
     return "\n".join(parts)
+
+
+def acceptance_of(packet: dict[str, Any]) -> list[str]:
+    """The task's acceptance criteria, then those the handoff added, without repeats."""
+    items: list[str] = []
+    for value in (packet.get("acceptance"), (packet.get("from_handoff") or {}).get("acceptance")):
+        for item in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+            text = str(item).strip()
+            if text and text not in items:
+                items.append(text)
+    return items
+
+
+def _work_so_far(work: WorkSoFar) -> list[str]:
+    count = len(work.patches)
+    parts = [f"=== WORK SO FAR ON {work.branch} (commit {work.tip[:12]}) ==="]
+    if not count:
+        parts += ["The branch holds no promoted patch of this task yet.", ""]
+        return parts
+    parts += [
+        f"{count} patch{'es' if count != 1 else ''} of this task, oldest first. Your change goes on top of",
+        f"all of them: base it on {work.branch} at {work.tip}.",
+        "",
+    ]
+    for patch in work.patches:
+        parts.append(f"--- {patch.patch_id} by {patch.pod or 'a pod'}: commit {patch.commit[:12]} ---")
+        parts.append(f"subject: {patch.subject}")
+        if patch.summary and patch.summary != patch.subject:
+            parts.append(f"summary: {patch.summary}")
+        parts += _listed("changelog", patch.changes)
+        parts += _listed("risks the pod named", patch.risks)
+        if patch.handoff:
+            parts.append(f"handed over {patch.handoff}")
+        parts += _listed("checked at the handoff", patch.acceptance)
+        if patch.changed:
+            parts.append("files changed: " + ", ".join(patch.changed))
+        if patch.patch_id in work.diffs:
+            text = patch.diff.decode("utf-8", "replace")
+            fence = _fence(text)
+            parts += ["diff:", fence + "diff", text.rstrip("\n"), fence]
+        else:
+            parts.append(f"diff: left out (see below; git show {patch.commit[:12]})")
+        parts.append("")
+    return parts
+
+
+def _listed(title: str, items: Sequence[str]) -> list[str]:
+    return [f"{title}:", *(f"  - {item}" for item in items)] if items else []
+
+
+def _files(files: Sequence[InputFile]) -> list[str]:
+    parts = []
+    for item in files:
+        if b"\0" in item.content:
+            binary = f"(a binary file of {len(item.content):,} bytes)"
+            parts += [f"--- {item.path} ({item.where}) ---", binary, ""]
+            continue
+        text = item.content.decode("utf-8", "replace")
+        fence = _fence(text)
+        parts += [f"--- {item.path} ({item.where}) ---", fence, text.rstrip("\n"), fence, ""]
+    return parts
 
 
 def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     """How to answer: the four files, the patch id, the base commit, the smallest valid bundle."""
     pod, task = packet["pod"], packet["task_id"]
     base = packet.get("base_commit", "the repository's first commit (there is none yet)")
+    if packet.get("branch") and packet.get("base_commit"):
+        base = f"{base}, the tip of {packet['branch']} (the work so far)"
     ids = {"patch_id": patch_id, "pod": pod, "task_id": task}
     trace = {**ids, "summary": "<one line: what the patch does>"}
     trace["steps"] = ["<what you read>", "<what you changed and why>"]
@@ -242,7 +416,7 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
 
 
 def _yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yamlsafe.dump(data)
 
 
 def _fence(text: str) -> str:

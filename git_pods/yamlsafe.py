@@ -84,6 +84,19 @@ def json_path(path: PathKey) -> str:
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes a value that two places share twice, never as an anchor and alias: everything
+    git-pods writes is read back by load(), which refuses aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(data: Any, width: int = 100) -> str:
+    """YAML as git-pods writes it: keys in order, Unicode as itself, no aliases."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=width)
+
+
 def decode(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Bytes to text, refusing files over the budget and bytes that are not UTF-8."""
     if len(raw) > max_bytes:

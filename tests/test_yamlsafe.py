@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from git_pods.yamlsafe import YamlProblems, load
+from git_pods.yamlsafe import YamlProblems, dump, load
 from helpers import PATCH_ID, queue, run_validate
 
 HOSTILE = [
@@ -103,3 +103,10 @@ def test_values_lines_and_yaml11_reads_are_kept() -> None:
 
 def test_empty_document_loads_as_none() -> None:
     assert load(b"# only a comment\n", "e.yaml").data is None
+
+
+def test_what_git_pods_writes_has_no_aliases_and_loads_back() -> None:
+    shared = ["an empty list parses to []"]
+    text = dump({"acceptance": shared, "history": [{"acceptance": shared}]})
+    assert "&" not in text and "*" not in text
+    assert load(text.encode(), "x.yaml").data == {"acceptance": shared, "history": [{"acceptance": shared}]}

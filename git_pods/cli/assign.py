@@ -22,6 +22,14 @@ it to --out): the pod's template from prompts/, the packet, each input file fenc
 path and the commit it was read at, and how to answer (the four files, the patch id to use,
 the base commit, the smallest valid bundle).
 
+A task that already has a branch pods/<TASK> (here, or the configured remote's copy after a
+fetch) is assigned on that branch's tip, whatever you have checked out: the base commit, the
+input files and the answer format come from there, and the prompt shows the work so far (each
+earlier patch's summary, changelog, risks, handoff and diff, and the files they changed as the
+tip has them) within limits.prompt_history_bytes (96 KiB by default; the largest items are cut
+first, each named with the git show command that prints it). The task's input files and
+acceptance criteria carry over to later assignments.
+
 Nothing in the prompt is substituted: braces, $ and template syntax come out as written.
 Input files must be inside the repository (no absolute paths, no '..', no links leading
 out), not ignored by git, and not likely secrets (.env, keys, tokens) unless --allow-secret
@@ -34,6 +42,8 @@ EXAMPLES = """Examples:
   git pod-assign --to qa-pod --task F2.1 --input-file src/models/agent/concussion_agent.py \\
       --instructions 'Focus on edge case symptoms and return-to-play stage transitions'
   git pod-assign --to dev-pod --task BUG-7 --goal 'Fix the crash on empty input' --out prompt.txt
+  git pod-assign --to dev-pod --task F2.2 --goal 'Stage return-to-play' \\
+      --accept 'stage() never skips a stage' --accept 'tests cover an empty symptom list'
   git pod-assign --from F2.1                  # the pod the task's latest handoff names
   git pod-assign --from patch_20250419_123456 # ... or a promoted bundle's handoff log"""
 
@@ -60,6 +70,16 @@ def assign(
     instructions: Annotated[
         str | None,
         typer.Option("--instructions", metavar="TEXT", help="How to go about it.", show_default=False),
+    ] = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            metavar="TEXT",
+            help="An acceptance criterion the answer is judged against (repeatable); "
+            "kept for later assignments of the task.",
+            show_default=False,
+        ),
     ] = None,
     out: Annotated[
         str | None,
@@ -95,6 +115,7 @@ def assign(
         goal=goal,
         input_files=tuple(input_file or ()),
         instructions=instructions,
+        accept=tuple(accept or ()),
         out=out,
         no_commit=no_commit,
         allow_secret=tuple(allow_secret or ()),

@@ -6,17 +6,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import ids, ledger
+from git_pods import ids, ledger, priorwork
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
-from git_pods.config import load_config
+from git_pods.config import Config, load_config
 from git_pods.errors import Refused, RepoStateError, UsageError
 from git_pods.fsio import write_atomic
 from git_pods.gitio.notes import event_line
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
-from git_pods.prompting import DEFAULT_BUDGET, read_inputs, render, template_for
+from git_pods.prompting import (
+    DEFAULT_BUDGET,
+    InputFile,
+    WorkSoFar,
+    read_at,
+    read_inputs,
+    render,
+    template_for,
+)
 from git_pods.queueing import new_patch_id
 from git_pods.record import record, replace
 from git_pods.violation import Violation, worst_exit
@@ -31,6 +39,7 @@ class AssignOptions:
     goal: str | None = None
     input_files: tuple[str, ...] = ()
     instructions: str | None = None
+    accept: tuple[str, ...] = ()  # acceptance criteria: the checklist the answer is judged against
     out: str | None = None
     no_commit: bool = False
     allow_secret: tuple[str, ...] = ()
@@ -67,17 +76,24 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     head, raw = ledger_at_head(git, root, path, options.no_commit)
     existing = ledger.load(raw, path, config.yaml_max_bytes)
     budget = config.prompt_max_bytes or DEFAULT_BUDGET
-    inputs, refused = read_inputs(git, root, cwd, options.input_files, options.allow_secret, head, budget)
+    branch = priorwork.task_branch(git, config, task)
+    base = branch.tip if branch is not None else head
+    carried = [f for f in (existing or {}).get("input_files") or [] if isinstance(f, str)]
+    if branch is None:
+        inputs, refused = _inputs_here(git, root, cwd, options, carried, head, budget)
+        work = None
+    else:
+        inputs, refused, work = _inputs_on_branch(git, root, cwd, options, carried, branch, config, task)
     if refused:
         return _refuse(out, err, json_mode, refused)
     ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
     by = ident.rsplit(" ", 2)[0]
     now = ledger.now()
-    packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, head)
+    packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, base, branch)
     to_pod = next(iter(config.pods[pod].next), pod)
     patch_id = new_patch_id(root)  # free in the queue and the archive
     template, notice = template_for(git, root, config, pod)
-    prompt = render(template, path, packet, inputs, patch_id, to_pod)
+    prompt = render(template, path, packet, inputs, patch_id, to_pod, work)
     size = len(prompt.encode("utf-8"))
     if size > budget:
         over = f"the prompt is {size:,} bytes (about {size // 4:,} tokens); the budget is {budget:,}"
@@ -108,7 +124,10 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
             pod=pod,
             ledger=path,
             commit=commit,
-            base_commit=head,
+            base_commit=base,
+            branch=branch.name if branch is not None else None,
+            earlier_patches=[p.patch_id for p in work.patches] if work is not None else [],
+            left_out=list(work.notes) if work is not None else [],
             patch_id=patch_id,
             prompt_bytes=size,
             prompt_file=options.out,
@@ -122,6 +141,10 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
         err.write(f"git pod-assign: {notice}\n")
     done = f"committed {path} ({commit[:12]})" if commit else f"wrote {path} (not committed: --no-commit)"
     where = f"; prompt written to {options.out}" if options.out else ""
+    if work is not None:
+        count = len(work.patches)
+        earlier = f"{count} earlier patch{'es' if count != 1 else ''}"
+        where += f"; based on {work.branch} at {work.tip[:12]} ({earlier})"
     tokens = f"prompt {size:,} bytes (~{size // 4:,} tokens)"
     err.write(f"git pod-assign: {task} assigned to {pod}; {done}{where}; {tokens}\n")
     return 0
@@ -191,6 +214,75 @@ def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:
     )
 
 
+def _inputs_here(
+    git: Git,
+    root: Path,
+    cwd: Path,
+    options: AssignOptions,
+    carried: list[str],
+    head: str | None,
+    budget: int,
+) -> tuple[list[InputFile], list[Violation]]:
+    """A task with no branch yet: the input files as the lead's checkout has them; the ledger's
+    earlier input files carry over while they still exist."""
+    kept = [name for name in carried if (root / name).is_file()]
+    inputs, refused = read_inputs(git, root, root, kept, options.allow_secret, head, budget)
+    more, refused_more = read_inputs(git, root, cwd, options.input_files, options.allow_secret, head, budget)
+    have = {i.path for i in inputs}
+    return inputs + [i for i in more if i.path not in have], refused + refused_more
+
+
+def _inputs_on_branch(
+    git: Git,
+    root: Path,
+    cwd: Path,
+    options: AssignOptions,
+    carried: list[str],
+    branch: priorwork.TaskBranch,
+    config: Config,
+    task: str,
+) -> tuple[list[InputFile], list[Violation], WorkSoFar]:
+    """A task with a branch: everything as its tip has it, whatever the lead has checked out: the
+    input files (the ledger's and the new ones), the earlier patches with their logs and diffs,
+    and the files they changed; what the history budget cannot hold is named with its command."""
+    budget = config.prompt_max_bytes or DEFAULT_BUDGET
+    allow = options.allow_secret
+    tip, name = branch.tip, branch.name
+    inputs, refused, gone = read_at(git, root, root, carried, allow, tip, name, budget)
+    more, refused_more, absent = read_at(git, root, cwd, options.input_files, allow, tip, name, budget)
+    if absent:
+        raise UsageError(
+            f"--input-file {absent[0]}: {branch.name} (commit {branch.tip[:12]}) has no such file",
+            hint=f"the pod builds on {name}; name a file it has (git ls-tree -r --name-only {name})",
+            file=absent[0],
+        )
+    have = {i.path for i in inputs}
+    inputs += [i for i in more if i.path not in have]
+    notes = [f"{name}, an input file of the task, is not in {branch.name} any more" for name in gone]
+    patches = priorwork.earlier_patches(git, branch, task, config.yaml_max_bytes)
+    shown = {i.path for i in inputs}
+    paths = list(dict.fromkeys(p for patch in patches for p in patch.changed if p not in shown))
+    changed, secret, deleted = read_at(git, root, root, paths, allow, branch.tip, branch.name, budget)
+    notes += [f"{v.file}: {v.rule} {v.message}" for v in secret]
+    notes += [f"{name} was deleted by the task's patches" for name in deleted]
+    history = config.prompt_history_bytes or priorwork.DEFAULT_HISTORY_BUDGET
+    contents = {f.path: f.content for f in changed}
+    diffs, kept, cuts = priorwork.within_budget(patches, contents, branch, history)
+    notes += [
+        f"{cut.what} ({cut.size:,} bytes, over the {history:,}-byte budget for earlier work): {cut.command}"
+        for cut in cuts
+    ]
+    work = WorkSoFar(
+        branch=branch.name,
+        tip=branch.tip,
+        patches=tuple(patches),
+        diffs=frozenset(diffs),
+        changed=tuple(f for f in changed if f.path in kept),
+        notes=tuple(notes),
+    )
+    return inputs, refused + refused_more, work
+
+
 def _packet(
     options: AssignOptions,
     existing: dict[str, Any] | None,
@@ -199,7 +291,8 @@ def _packet(
     inputs: list[str],
     now: str,
     by: str,
-    head: str | None,
+    base: str | None,
+    branch: priorwork.TaskBranch | None,
 ) -> dict[str, Any]:
     goal = options.goal or (existing or {}).get("goal") or options.instructions
     if not goal or not goal.strip():
@@ -211,13 +304,18 @@ def _packet(
         packet["input_files"] = inputs
     if options.instructions:
         packet["instructions"] = options.instructions
+    acceptance = list(options.accept) or (existing or {}).get("acceptance")
+    if acceptance:
+        packet["acceptance"] = acceptance
     if options.from_handoff:
         packet["from_handoff"] = dict(options.from_handoff)
     packet["created"] = now
     if by:
         packet["assigned_by"] = by
-    if head:
-        packet["base_commit"] = head
+    if branch is not None:
+        packet["branch"] = branch.name
+    if base:
+        packet["base_commit"] = base
     return packet
 
 

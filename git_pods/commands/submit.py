@@ -13,9 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
-from git_pods import ids
+from git_pods import ids, yamlsafe
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
@@ -216,7 +214,7 @@ def _edit(
     }
     header = f"# The bundle for {task} by {pod}: fill in summary, steps and entries; save and close.\n"
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as handle:
-        handle.write(header + yaml.safe_dump(template, sort_keys=False, allow_unicode=True))
+        handle.write(header + yamlsafe.dump(template, width=80))
         name = handle.name
     try:
         if subprocess.run(f"{editor} {shlex.quote(name)}", shell=True, check=False).returncode != 0:
@@ -305,7 +303,7 @@ def _bundle(
 
 
 def _dump(data: dict[str, Any]) -> bytes:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+    return yamlsafe.dump(data).encode("utf-8")
 
 
 def _print(

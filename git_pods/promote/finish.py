@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from git_pods import yamlsafe
 from git_pods.bundle import QUEUE_DIR, REJECTED_DIR
 from git_pods.errors import RepoStateError
 from git_pods.fsio import remove_tree, write_atomic
@@ -170,7 +169,7 @@ def _in_the_way(path: Path, exc: OSError) -> RepoStateError:
 
 
 def _reason_text(reason: Mapping[str, Any]) -> bytes:
-    text = yaml.safe_dump(_printable(dict(reason)), sort_keys=False, allow_unicode=True, width=100)
+    text = yamlsafe.dump(_printable(dict(reason)))
     return text.encode("utf-8")
 
 
