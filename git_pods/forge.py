@@ -171,9 +171,10 @@ def describe(git: Git, branch: str, base: str) -> Description:
     pods = _values(trailers, "pod")
     tasks = _values(trailers, "task")
     title = _title(tasks, logs, branch)
-    body = _body(branch, base, tasks, logs, trailers, full=True)
+    criteria = _acceptance(git, base, tasks)
+    body = _body(branch, base, tasks, logs, trailers, full=True, criteria=criteria)
     if len(body) > BODY_LIMIT:
-        body = _body(branch, base, tasks, logs, trailers, full=False)
+        body = _body(branch, base, tasks, logs, trailers, full=False, criteria=criteria)
     return Description(title, body, tuple(f"pod:{pod}" for pod in pods), tuple(trailers))
 
 
@@ -220,6 +221,25 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _acceptance(git: Git, base: str, tasks: list[str]) -> list[str]:
+    """The tasks' acceptance criteria, from their ledgers as the base branch has them."""
+    from git_pods.ledger import path_of
+    from git_pods.prompting import acceptance_of
+
+    specs = {task: f"{base}:{path_of(task)}" for task in tasks}
+    found = read_objects(git, specs.values())
+    out: list[str] = []
+    for task, spec in specs.items():
+        obj = found.get(spec)
+        try:
+            data = load(obj.data, path_of(task)).data if obj is not None else None
+        except YamlProblems:
+            data = None
+        named = len(tasks) > 1  # with several tasks, each criterion says whose it is
+        out += [f"{task}: {_line(i)}" if named else _line(i) for i in acceptance_of(_dict(data))]
+    return out
+
+
 def _body(
     branch: str,
     base: str,
@@ -227,12 +247,15 @@ def _body(
     logs: list[tuple[str, Any, Any, Any]],
     trailers: list[str],
     full: bool,
+    criteria: Sequence[str] = (),
 ) -> str:
     if not logs:
         return f"No bundle promoted by git-pods on `{branch}` since `{base}`.\n"
     count = f"{len(logs)} bundle{'s' if len(logs) != 1 else ''}"
     task = f"task{'s' if len(tasks) != 1 else ''} {', '.join(tasks)}"
     parts = [f"{count} promoted by git-pods on `{branch}` for {task}."]
+    if criteria:
+        parts.append("Acceptance criteria:\n" + "\n".join(f"- [ ] {item}" for item in criteria))
     for pid, trace, changelog, handoff in logs:
         parts += _section(pid, _dict(trace), _dict(changelog), handoff, full)
     if not full:

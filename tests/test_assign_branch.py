@@ -191,3 +191,38 @@ def test_a_file_the_branch_has_as_a_link_is_refused(promoted: Path) -> None:
     done = cli(promoted, "assign", "--from", DEV, "--input-file", "link.py", "--json")
     assert done.code == 1, done.text
     assert "GP701" in done.out and "link.py is a symbolic link in pods/F2.1" in done.out
+
+
+def test_handoff_accept_reaches_the_ledger_the_next_prompt_and_the_pull_request(promoted: Path) -> None:
+    from git_pods import forge
+    from git_pods.gitio.runner import Git
+
+    tip = _tip(promoted)
+    done = cli(
+        promoted,
+        "handoff",
+        "--to",
+        "qa-pod",
+        "--task",
+        "F2.1",
+        "--reason",
+        "Parser done, test it",
+        "--accept",
+        "no test needs the network",
+        "--assign",
+    )
+    assert done.code == 0, done.text
+    ledger = yaml.safe_load((promoted / ".pods/tasks/F2.1.yaml").read_text())
+    handed = [e for e in ledger["history"] if e["event"] == "handed-off"][-1]
+    assert handed["acceptance"] == ["no test needs the network"]
+    assert (handed["branch"], handed["base_commit"]) == ("pods/F2.1", tip)  # the one base
+    assert ledger["base_commit"] == tip
+    checklist = done.out.split("=== ACCEPTANCE (your answer is judged against each of these) ===\n", 1)[1]
+    assert checklist.startswith("- [ ] an empty list parses to []\n- [ ] no test needs the network\n")
+    body = forge.pr_body(Git(promoted), "pods/F2.1", "main")
+    assert "Acceptance criteria:\n- [ ] an empty list parses to []\n- [ ] no test needs the network" in body
+
+
+def test_handoff_accept_must_be_text(promoted: Path) -> None:
+    done = cli(promoted, "handoff", "--to", "qa-pod", "--task", "F2.1", "--reason", "go", "--accept", "x\udcff")
+    assert done.code == 2 and "not UTF-8" in done.err

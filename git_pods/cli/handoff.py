@@ -28,7 +28,9 @@ EXAMPLES = """Examples:
 
 \b
   git pod-handoff --to qa-pod --reason 'Parser done, needs edge-case tests' --task F2.1
-  git pod-handoff --to delivery-pod --reason 'Tests pass' --patch patch_20250419_123456 --assign"""
+  git pod-handoff --to delivery-pod --reason 'Tests pass' --patch patch_20250419_123456 --assign
+  git pod-handoff --to qa-pod --task F2.1 --reason 'Ready for tests' \\
+      --accept 'an empty list parses to []' --accept 'no test needs the network'"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -56,6 +58,15 @@ def handoff(
             show_default=False,
         ),
     ] = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            metavar="TEXT",
+            help="An acceptance criterion the receiving pod's answer is judged against (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     assign: Annotated[
         bool, typer.Option("--assign", help="Then assign the task to the receiving pod.")
     ] = False,
@@ -65,7 +76,14 @@ def handoff(
     json_mode: _shell.JsonOption = False,
 ) -> None:
     options = command.HandoffOptions(
-        to=to, reason=reason, task=task, patch=patch, sender=from_, assign=assign, force=force
+        to=to,
+        reason=reason,
+        task=task,
+        patch=patch,
+        sender=from_,
+        accept=tuple(accept or ()),
+        assign=assign,
+        force=force,
     )
     raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, sys.stderr, json_mode))
 

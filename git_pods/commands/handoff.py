@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import handoffs, ids, ledger
+from git_pods import handoffs, ids, ledger, priorwork
 from git_pods.bundle import CHANGELOG, DIFF, TRACE, sha256_file
 from git_pods.checks.rules import violation
 from git_pods.commands.assign import ledger_at_head
@@ -30,12 +30,13 @@ class HandoffOptions:
     task: str | None = None
     patch: str | None = None
     sender: str | None = None
+    accept: tuple[str, ...] = ()  # what the receiver's answer is judged against
     assign: bool = False
     force: bool = False
 
 
 def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: bool = False) -> int:
-    problem = ledger.text_problem(options.reason)
+    problem = ledger.text_problem(options.reason, *options.accept)
     if problem:
         raise UsageError(problem, hint="write the reason as UTF-8 text")
     if not options.reason or not options.reason.strip():
@@ -99,6 +100,12 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     entry.update({"time": now, "by": by})
     if head:
         entry["base_commit"] = head
+    branch = priorwork.task_branch(git, config, task)
+    if branch is not None:  # the receiver builds on the task's work, not on the lead's checkout
+        entry["branch"], entry["base_commit"] = branch.name, branch.tip
+    acceptance = [a.strip() for a in options.accept if a.strip()]
+    if acceptance:
+        entry["acceptance"] = acceptance
     if options.force:
         entry["forced"] = True
     updated = dict(existing)
@@ -151,8 +158,12 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     if options.assign:
         from git_pods.commands import assign
 
-        came = (("from", sender), ("reason", options.reason.strip())) + ((("patch", patch),) if patch else ())
-        return assign.run(assign.AssignOptions(to=to, task=task, from_handoff=came), cwd, out, err, json_mode)
+        came: list[tuple[str, Any]] = [("from", sender), ("reason", options.reason.strip())]
+        came += [("patch", patch)] if patch else []
+        came += [("acceptance", acceptance)] if acceptance else []
+        return assign.run(
+            assign.AssignOptions(to=to, task=task, from_handoff=tuple(came)), cwd, out, err, json_mode
+        )
     return 0
 
 
