@@ -224,5 +224,6 @@ def test_handoff_accept_reaches_the_ledger_the_next_prompt_and_the_pull_request(
 
 
 def test_handoff_accept_must_be_text(promoted: Path) -> None:
-    done = cli(promoted, "handoff", "--to", "qa-pod", "--task", "F2.1", "--reason", "go", "--accept", "x\udcff")
+    args = ["--to", "qa-pod", "--task", "F2.1", "--reason", "go", "--accept", "x\udcff"]
+    done = cli(promoted, "handoff", *args)
     assert done.code == 2 and "not UTF-8" in done.err
