@@ -263,3 +263,36 @@ def cli_validate(root: Path):  # type: ignore[no-untyped-def]
     from helpers import cli
 
     return cli(root, "validate")
+
+
+@pytest.mark.parametrize(
+    ("summary", "entry", "subject", "body"),
+    [
+        (
+            "Split symptom lists on commas",
+            "Symptom lists split on commas",
+            "Split symptom lists on commas",
+            "- changed: Symptom lists split on commas",
+        ),
+        ("Same line", "Same line", "Same line", None),
+        (
+            "Parse comma- and newline-separated symptom lists before staging the return-to-play protocol",
+            "x",
+            "Parse comma- and newline-separated symptom lists before staging the",
+            "Parse comma- and newline-separated symptom lists before staging the return-to-play protocol",
+        ),
+        ("A" * 80, "x", "A" * 72, "A" * 80),
+    ],
+    ids=["summary first", "no repeat", "cut at a word", "one long word"],
+)
+def test_the_subject_is_the_summary_cut_at_a_word(
+    summary: str, entry: str, subject: str, body: str | None
+) -> None:
+    from git_pods.promote.build import commit_message
+
+    trace = {"summary": summary}
+    changelog = {"entries": [{"type": "changed", "description": entry}]}
+    message = commit_message(changelog, trace, ["Pod: dev-pod"]).decode()
+    lines = message.split("\n")
+    assert lines[0] == subject and len(lines[0]) <= 72 and "..." not in lines[0]
+    assert (body in message) if body else message == f"{subject}\n\nPod: dev-pod\n"

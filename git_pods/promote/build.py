@@ -219,7 +219,8 @@ def tree_changes(
 
 
 def commit_message(changelog: Mapping[str, Any], trace: Mapping[str, Any], trailers: Sequence[str]) -> bytes:
-    """Subject and body from the changelog (title, body, entries), then the contract trailers."""
+    """Subject from the changelog's title, else the trace's one-line summary, else the first
+    changelog entry; body from the changelog (body, entries); then the contract trailers."""
     entries = [e for e in changelog.get("entries") or [] if isinstance(e, dict)]
     described = [
         f"{e.get('type', 'changed')}: {_one_line(str(e.get('description', '')))}"
@@ -227,18 +228,23 @@ def commit_message(changelog: Mapping[str, Any], trace: Mapping[str, Any], trail
         for e in entries
     ]
     title = changelog.get("title")
+    summary = _one_line(str(trace.get("summary") or ""))
     if isinstance(title, str) and title.strip():
         subject = _one_line(title)
-    elif len(entries) == 1:
-        subject = _one_line(str(entries[0].get("description", "")))
+    elif summary:
+        subject = summary
     else:
-        subject = _one_line(str(trace.get("summary", "")))
-    parts = [_clip(subject or "Promote a pod bundle")]
+        subject = _one_line(str(entries[0].get("description", ""))) if entries else ""
+    clipped = _clip(subject or "Promote a pod bundle")
+    parts = [clipped]
+    if clipped != (subject or clipped):
+        parts.append(subject)  # the whole line, which the subject had to cut
     body = changelog.get("body")
     if isinstance(body, str) and body.strip():
         parts.append(body.strip())
-    titled = isinstance(title, str) and bool(title.strip())
-    if len(entries) > 1 or titled or len(subject) > 72 or any(e.get("breaking") for e in entries):
+    only = _one_line(str(entries[0].get("description", ""))) if len(entries) == 1 else None
+    said = only == clipped and not entries[0].get("breaking")  # the subject is the one entry
+    if entries and not said:
         parts.append("\n".join(f"- {line}" for line in described))
     if any("\n" in line or "\r" in line for line in trailers):  # checked before (GP225): never forge
         raise ValueError("a trailer spans lines")
@@ -251,7 +257,12 @@ def _one_line(text: str) -> str:
 
 
 def _clip(subject: str, limit: int = 72) -> str:
-    return subject if len(subject) <= limit else subject[: limit - 3].rstrip() + "..."
+    """At most limit characters, cut after the last whole word that fits (a single word longer
+    than that is cut at the limit)."""
+    if len(subject) <= limit:
+        return subject
+    cut = subject[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut if cut and len(cut) <= limit else subject[:limit]
 
 
 def scratch_index(folder: Path, name: str) -> Path:
