@@ -20,6 +20,10 @@ from pythons import supported
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / ".venv-matrix"
 # A runtime requirement's lower bound: `name>=1.2` (with extras or a marker after it).
+# Runtime needs the pinned tools need newer releases of (virtualenv, under pre-commit, asks for
+# typing-extensions >= 4.16 on 3.10): pinning them low would make the row uninstallable, so
+# they stay at what the tools resolve.
+SHARED_WITH_TOOLS = {"typing-extensions"}
 LOWER = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([^,;\s]+)\s*(;.*)?$")
 
 
@@ -36,6 +40,8 @@ def lowest_constraints() -> str:
         if match is None:
             raise SystemExit(f"matrix: {requirement!r} in pyproject.toml has no '>=' lower bound")
         name, version, marker = match.groups()
+        if name.lower() in SHARED_WITH_TOOLS:
+            continue
         lines.append(f"{name}=={version}{marker or ''}")
     return "\n".join(lines) + "\n"
 
