@@ -162,9 +162,11 @@ show git pod-promote --all
 step "Hand the task on: the handoff (with the patch's digests) is appended to the task's ledger"
 show git pod-handoff --to qa-pod --reason "Parser done, needs edge-case tests" --patch patch_20250419_123456
 
-step "Assign the pod the latest handoff names: the reason travels into the packet and the prompt"
-git pod-assign --from F2.1 > prompt-qa.txt
-sed -n '/=== TASK PACKET/,/^$/p' prompt-qa.txt
+step "Assign the pod the latest handoff names: qa-pod builds on pods/F2.1's tip and sees the dev's work"
+git pod-assign --from F2.1 --accept "an empty symptom list parses to []" > prompt-qa.txt
+sed -n '/=== TASK PACKET/,/^$/p' prompt-qa.txt | grep -E '^(pod|branch|base_commit|from_handoff|  )'
+sed -n '/=== ACCEPTANCE/,/^$/p' prompt-qa.txt
+sed -n '/=== WORK SO FAR/,/^=== INPUT FILES/p' prompt-qa.txt | sed '$d' | head -n 40
 
 step "The daily view: queue, rejected bundles, who holds each task since when, what is not merged yet"
 show git pod-status
