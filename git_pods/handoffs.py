@@ -78,7 +78,8 @@ def latest(git: Git, root: Path, cwd: Path, source: str, max_bytes: int) -> Late
         raw = (root / ledger.path_of(source)).read_bytes()
         data = ledger.load(raw, ledger.path_of(source), max_bytes)
         assert data is not None
-        return _from_ledger(data, source)
+        answered = _answer_on_branch(git, root, data, max_bytes)
+        return _from_ledger(data, source) if answered is None or _handed_since(data) else answered
     patch = ids.patch_id_of(source)
     if ids.is_patch_id(patch):
         files = patch_files(git, root, patch)
@@ -102,13 +103,33 @@ def _from_file(path: Path, shown: str, max_bytes: int) -> Latest:
     return _from_log(data, task, None)
 
 
-def _from_ledger(data: dict[str, Any], shown: str) -> Latest:
+def _handed_since(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ledger's handoffs made since the current assignment, oldest first."""
     since = ledger.when(data.get("created"))
-    handed = [
+    return [
         e
         for e in data.get("history") or []
         if e.get("event") == "handed-off" and ledger.when(e.get("time")) >= since
     ]
+
+
+def _answer_on_branch(git: Git, root: Path, data: dict[str, Any], max_bytes: int) -> Latest | None:
+    """The handoff of the assigned pod's answer, when the newest patch on the task branch is it
+    (a promoted bundle hands the task on by its own handoff log, not by the ledger)."""
+    from git_pods.config import load_config
+    from git_pods.priorwork import earlier_patches, task_branch
+
+    task = str(data["task_id"])
+    branch = task_branch(git, load_config(root)[0], task)
+    patches = earlier_patches(git, branch, task, max_bytes) if branch is not None else []
+    if not patches or patches[-1].pod != data.get("pod"):
+        return None
+    files = patch_files(git, root, patches[-1].patch_id)
+    return _from_log(_yaml(files[HANDOFF], HANDOFF), task, patches[-1].patch_id)
+
+
+def _from_ledger(data: dict[str, Any], shown: str) -> Latest:
+    handed = _handed_since(data)
     if not handed:
         raise UsageError(
             f"--from {shown}: the task has not been handed off since it was assigned to {data['pod']}",

@@ -299,6 +299,8 @@ def render(
     """The whole prompt, by concatenation only."""
     parts = [template.rstrip("\n"), ""]
     parts += [f"=== TASK PACKET ({ledger_path}) ===", _yaml(packet).rstrip("\n"), ""]
+    if work is None and not packet.get("from_handoff"):
+        parts += ["This is the task's first assignment: no handoff sent it and no earlier work exists.", ""]
     checklist = acceptance_of(packet)
     if checklist:
         parts.append("=== ACCEPTANCE (your answer is judged against each of these) ===")
@@ -401,7 +403,8 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
             f"- {TRACE}: your reasoning (summary, steps; assumptions, risks, agent and model if known).",
             f"- {CHANGELOG}: the changelog entries (types: added, changed, fixed, removed, deprecated,",
             "  security, docs, tests).",
-            f"- {HANDOFF}: who takes the task next and why.",
+            f"- {HANDOFF}: who takes the task next and why; its related_patch names this bundle by",
+            f"  its id ({patch_id}.diff), though the diff file itself is always called {DIFF}.",
             f"Use the patch id {patch_id} in every file. The smallest valid bundle for this task:",
             "",
             f"# {TRACE}",

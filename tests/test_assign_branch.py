@@ -227,3 +227,26 @@ def test_handoff_accept_must_be_text(promoted: Path) -> None:
     args = ["--to", "qa-pod", "--task", "F2.1", "--reason", "go", "--accept", "x\udcff"]
     done = cli(promoted, "handoff", *args)
     assert done.code == 2 and "not UTF-8" in done.err
+
+
+def test_from_the_task_follows_the_promoted_answers_own_handoff(promoted: Path) -> None:
+    """The dev answer handed the task to qa-pod in its handoff_log.yaml, not in the ledger."""
+    done = cli(promoted, "assign", "--from", "F2.1")
+    assert done.code == 0, done.text
+    ledger = yaml.safe_load((promoted / ".pods/tasks/F2.1.yaml").read_text())
+    assert (ledger["pod"], ledger["from_handoff"]["patch"], ledger["base_commit"]) == (
+        "qa-pod",
+        DEV,
+        _tip(promoted),
+    )
+    # asked again before qa-pod answers, the task has not moved on
+    again = cli(promoted, "assign", "--from", "F2.1")
+    assert again.code == 2 and "has not been handed off since it was assigned to qa-pod" in again.err
+
+
+def test_a_first_assignment_says_there_is_no_earlier_work(repo: Path) -> None:
+    root = pods_repo(repo)
+    done = cli(root, "assign", "--to", "dev-pod", "--task", "F3", "--goal", "Start")
+    assert done.code == 0, done.text
+    assert "This is the task's first assignment: no handoff sent it and no earlier work exists." in done.out
+    assert "=== WORK SO FAR" not in done.out
