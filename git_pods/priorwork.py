@@ -149,24 +149,23 @@ def _values(text: str) -> list[str]:
     return [v.strip() for v in text.split("\x1e") if v.strip()]
 
 
-def _mapping(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
+def _data(raw: bytes | None, max_bytes: int) -> Any:
     """A promoted log's data; one that cannot be read adds nothing (verify reports it)."""
     if raw is None:
-        return {}
+        return None
     try:
-        data = load(raw, "log", max_bytes).data
+        return load(raw, "log", max_bytes).data
     except YamlProblems:
-        return {}
+        return None
+
+
+def _mapping(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
+    data = _data(raw, max_bytes)
     return data if isinstance(data, dict) else {}
 
 
 def _last_handoff(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    try:
-        data = load(raw, "log", max_bytes).data
-    except YamlProblems:
-        return {}
+    data = _data(raw, max_bytes)
     entries = data if isinstance(data, list) else [data]
     last = entries[-1] if entries else None
     return last if isinstance(last, dict) else {}

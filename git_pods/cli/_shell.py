@@ -16,6 +16,16 @@ CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_w
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON (violations as objects).")]
 
 
+def accept_option(whose: str) -> typer.models.OptionInfo:
+    """`--accept TEXT`, repeatable: an acceptance criterion the answer of `whose` is judged against."""
+    return typer.Option(  # type: ignore[no-any-return]
+        "--accept",
+        metavar="TEXT",
+        help=f"An acceptance criterion {whose} answer is judged against (repeatable).",
+        show_default=False,
+    )
+
+
 def new_app() -> typer.Typer:
     """A single-command typer app with git-pods' conventions."""
     return typer.Typer(

@@ -71,16 +71,7 @@ def assign(
         str | None,
         typer.Option("--instructions", metavar="TEXT", help="How to go about it.", show_default=False),
     ] = None,
-    accept: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--accept",
-            metavar="TEXT",
-            help="An acceptance criterion the answer is judged against (repeatable); "
-            "kept for later assignments of the task.",
-            show_default=False,
-        ),
-    ] = None,
+    accept: Annotated[list[str] | None, _shell.accept_option("the pod's")] = None,
     out: Annotated[
         str | None,
         typer.Option("--out", metavar="FILE", help="Write the prompt to this file.", show_default=False),

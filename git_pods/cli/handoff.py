@@ -58,15 +58,7 @@ def handoff(
             show_default=False,
         ),
     ] = None,
-    accept: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--accept",
-            metavar="TEXT",
-            help="An acceptance criterion the receiving pod's answer is judged against (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
+    accept: Annotated[list[str] | None, _shell.accept_option("the receiving pod's")] = None,
     assign: Annotated[
         bool, typer.Option("--assign", help="Then assign the task to the receiving pod.")
     ] = False,
