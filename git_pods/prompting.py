@@ -388,7 +388,7 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     if packet.get("branch") and packet.get("base_commit"):
         base = f"{base}, the tip of {packet['branch']} (the work so far)"
     ids = {"patch_id": patch_id, "pod": pod, "task_id": task}
-    trace = {**ids, "summary": "<one line: what the patch does>"}
+    trace = {**ids, "summary": "<what the patch does, within 72 characters (the commit subject)>"}
     trace["steps"] = ["<what you read>", "<what you changed and why>"]
     changelog = {**ids, "entries": [{"type": "changed", "description": "<what changed, for the changelog>"}]}
     handoff = {"from": pod, "to": to_pod, "reason": "<what the next pod should do>"}
