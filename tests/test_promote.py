@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import git
+from helpers import cli, git
 from promoting import (
     bundle,
     code_tree,
@@ -296,3 +296,65 @@ def test_the_subject_is_the_summary_cut_at_a_word(
     lines = message.split("\n")
     assert lines[0] == subject and len(lines[0]) <= 72 and "..." not in lines[0]
     assert (body in message) if body else message == f"{subject}\n\nPod: dev-pod\n"
+
+
+def _new_file(path: str, text: str) -> str:
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        f"@@ -0,0 +1 @@\n+{text}\n"
+    )
+
+
+@pytest.fixture
+def second_clone(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A lead's repository with pods/F2.1 pushed to a shared remote, and a second lead's clone."""
+    first = pods_repo(repo)
+    bundle(first, "patch_a", _new_file("docs/a.md", "a"))
+    assert promote(first, "patch_a").code == 0
+    bare = tmp_path / "shared.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(first, "remote", "add", "origin", str(bare))
+    git(first, "push", "-q", "--no-verify", "origin", "main", "pods/F2.1")
+    second = tmp_path / "second"
+    git(tmp_path, "clone", "-q", str(bare), str(second))
+    assert cli(second, "init").code == 0
+    return first, second
+
+
+def test_a_second_clone_builds_on_the_remotes_task_branch(second_clone: tuple[Path, Path]) -> None:
+    first, second = second_clone
+    remote_tip = git(second, "rev-parse", "origin/pods/F2.1").strip()
+    bundle(second, "patch_b", _new_file("docs/b.md", "b"), pod="qa-pod")
+    done = promote(second, "patch_b")
+    assert done.code == 0, done.text
+    assert git(second, "rev-parse", "pods/F2.1^").strip() == remote_tip
+    # after the first lead promotes more and the second fetches, the local branch is behind:
+    bundle(first, "patch_c", _new_file("docs/c.md", "c"), pod="qa-pod")
+    assert promote(first, "patch_c").code == 0
+    git(first, "push", "-q", "--no-verify", "--force", "origin", "pods/F2.1")
+    git(second, "reset", "-q", "--hard")
+    git(second, "branch", "-q", "-f", "pods/F2.1", remote_tip)  # the second lead's older copy
+    git(second, "fetch", "-q", "origin")
+    ahead = git(second, "rev-parse", "origin/pods/F2.1").strip()
+    bundle(second, "patch_d", _new_file("docs/d.md", "d"), pod="qa-pod")
+    done = promote(second, "patch_d")
+    assert done.code == 0, done.text
+    assert git(second, "rev-parse", "pods/F2.1^").strip() == ahead  # a fast-forward, no fork
+
+
+def test_a_task_branch_diverged_from_the_remotes_is_refused(second_clone: tuple[Path, Path]) -> None:
+    first, second = second_clone
+    bundle(second, "patch_b", _new_file("docs/b.md", "b"), pod="qa-pod")
+    assert promote(second, "patch_b").code == 0
+    bundle(first, "patch_c", _new_file("docs/c.md", "c"), pod="qa-pod")
+    assert promote(first, "patch_c").code == 0
+    git(first, "push", "-q", "--no-verify", "origin", "pods/F2.1")
+    git(second, "fetch", "-q", "origin")
+    local = git(second, "rev-parse", "pods/F2.1").strip()
+    bundle(second, "patch_d", _new_file("docs/d.md", "d"), pod="qa-pod")
+    done = promote(second, "patch_d")
+    assert done.code == 3, done.text
+    assert "GP402" in done.text and "pods/F2.1 and origin/pods/F2.1 have diverged" in done.text
+    assert "git rebase origin/pods/F2.1" in done.text
+    assert git(second, "rev-parse", "pods/F2.1").strip() == local
+    assert (second / ".patches/queue/patch_d/patch.diff").is_file()  # nothing lost

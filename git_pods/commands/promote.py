@@ -139,7 +139,9 @@ def _promote(
     config, _ = load_config(root)
     repo = _repo(git, root, head_ref, config.notes_ref, settings, protected)
     flags = Options(options.onto, options.dry_run, options.three_way, options.recount, options.signoff)
-    targets, branch_of, outcomes, taskless = targeting.resolve_targets(git, repo, candidates, options.onto)
+    targets, branch_of, outcomes, taskless = targeting.resolve_targets(
+        git, repo, candidates, options.onto, config.remote or "origin"
+    )
     for outcome in outcomes_first:
         outcome.attach = repo.head
     outcomes += outcomes_first
