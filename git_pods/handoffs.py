@@ -8,6 +8,7 @@ from typing import Any
 
 from git_pods import ids, ledger
 from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, QUEUE_DIR, TRACE
+from git_pods.config import Config
 from git_pods.errors import UsageError
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
@@ -69,8 +70,9 @@ def task_of(files: dict[str, bytes], patch: str) -> str:
     return task
 
 
-def latest(git: Git, root: Path, cwd: Path, source: str, max_bytes: int) -> Latest:
+def latest(git: Git, root: Path, cwd: Path, source: str, config: Config) -> Latest:
     """The latest handoff named by source: a handoff log or ledger file, a patch id, a task id."""
+    max_bytes = config.yaml_max_bytes
     path = cwd / source
     if path.is_file():
         return _from_file(path, source, max_bytes)
@@ -78,7 +80,7 @@ def latest(git: Git, root: Path, cwd: Path, source: str, max_bytes: int) -> Late
         raw = (root / ledger.path_of(source)).read_bytes()
         data = ledger.load(raw, ledger.path_of(source), max_bytes)
         assert data is not None
-        answered = _answer_on_branch(git, root, data, max_bytes)
+        answered = _answer_on_branch(git, root, data, config)
         return _from_ledger(data, source) if answered is None or _handed_since(data) else answered
     patch = ids.patch_id_of(source)
     if ids.is_patch_id(patch):
@@ -113,15 +115,14 @@ def _handed_since(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _answer_on_branch(git: Git, root: Path, data: dict[str, Any], max_bytes: int) -> Latest | None:
+def _answer_on_branch(git: Git, root: Path, data: dict[str, Any], config: Config) -> Latest | None:
     """The handoff of the assigned pod's answer, when the newest patch on the task branch is it
     (a promoted bundle hands the task on by its own handoff log, not by the ledger)."""
-    from git_pods.config import load_config
     from git_pods.priorwork import earlier_patches, task_branch
 
     task = str(data["task_id"])
-    branch = task_branch(git, load_config(root)[0], task)
-    patches = earlier_patches(git, branch, task, max_bytes) if branch is not None else []
+    branch = task_branch(git, config, task)
+    patches = earlier_patches(git, branch, task, config.yaml_max_bytes) if branch is not None else []
     if not patches or patches[-1].pod != data.get("pod"):
         return None
     files = patch_files(git, root, patches[-1].patch_id)

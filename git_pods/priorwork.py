@@ -121,6 +121,8 @@ def within_budget(
 ) -> tuple[set[str], set[str], list[Cut]]:
     """Which diffs (by patch id) and changed files (by path) fit the budget: the largest items are
     cut first until the rest fit; each cut says how to get it."""
+    diffs = {p.patch_id for p in patches if p.diff}
+    kept = set(files)
     items = [(len(p.diff), "diff", p.patch_id, p.commit) for p in patches if p.diff]
     items += [(len(data), "file", path, "") for path, data in files.items()]
     total = sum(size for size, *_ in items)
@@ -130,12 +132,11 @@ def within_budget(
             break
         total -= size
         if kind == "diff":
+            diffs.discard(key)
             cuts.append(Cut(f"the diff of {key}", size, f"git show {commit[:12]}"))
         else:
+            kept.discard(key)
             cuts.append(Cut(f"{key} as {branch.name} has it", size, f"git show {branch.tip[:12]}:{key}"))
-    left_out = {c.what for c in cuts}
-    diffs = {p.patch_id for p in patches if p.diff and f"the diff of {p.patch_id}" not in left_out}
-    kept = {path for path in files if f"{path} as {branch.name} has it" not in left_out}
     return diffs, kept, cuts
 
 

@@ -89,12 +89,9 @@ def read_inputs(
         if relative in ignored and relative not in allow:
             refused.append(violation("GP702", f"{relative} is ignored by git", file=relative))
             continue
-        size = path.stat().st_size
-        if size > budget:
-            over = (
-                f"{relative} alone is {size:,} bytes (about {size // 4:,} tokens); the budget is {budget:,}"
-            )
-            refused.append(violation("GP704", over, file=relative))
+        too_big = _over_budget(relative, path.stat().st_size, budget)
+        if too_big is not None:
+            refused.append(too_big)
             continue
         content = path.read_bytes()
         secret = None if relative in allow else _secret(relative, content)
@@ -147,13 +144,11 @@ def read_at(
         if obj is None:
             missing.append(relative)  # a folder or a submodule: no file to show
             continue
-        if len(obj.data) > budget:
-            over = f"{relative} alone is {len(obj.data):,} bytes (about {len(obj.data) // 4:,} tokens)"
-            refused.append(violation("GP704", f"{over}; the budget is {budget:,}", file=relative))
-            continue
-        secret = None if relative in allow else _secret(relative, obj.data)
-        if secret is not None:
-            refused.append(secret)
+        problem = _over_budget(relative, len(obj.data), budget)
+        if problem is None and relative not in allow:
+            problem = _secret(relative, obj.data)
+        if problem is not None:
+            refused.append(problem)
             continue
         files.append(InputFile(relative, obj.data, where))
     return files, refused, missing
@@ -180,10 +175,9 @@ def _secret(relative: str, content: bytes) -> Violation | None:
 def _lexical(name: str, cwd: Path, root: Path) -> str | Violation:
     """A name as a path from the repository's top, judged on its text alone (for files read
     from a commit): no absolute paths, no climbing out, nothing in a .git folder."""
-    if any(ord(c) < 32 or 0xDC80 <= ord(c) <= 0xDCFF for c in name):
-        raise UsageError(f"--input-file {name!r}: control characters or bytes that are not UTF-8 in the name")
-    if os.path.isabs(name) or name.startswith("~"):
-        return violation("GP701", f"{name} is an absolute path", file=name)
+    absolute = _absolute(name, "--input-file")
+    if absolute is not None:
+        return absolute
     try:
         inside = cwd.resolve().relative_to(root.resolve())
     except ValueError:
@@ -191,9 +185,32 @@ def _lexical(name: str, cwd: Path, root: Path) -> str | Violation:
     relative = os.path.normpath((inside / name).as_posix()).replace(os.sep, "/")
     if relative == ".." or relative.startswith("../") or relative == ".":
         return violation("GP701", f"{name} climbs out with '..'", file=name)
-    if any(p.lower().rstrip(". ") == ".git" or p.lower().startswith("git~") for p in relative.split("/")):
+    return _in_git_folder(name, relative) or relative
+
+
+def _absolute(name: str, what: str) -> Violation | None:
+    """GP701 for an absolute name; a usage error for one no file can have."""
+    if any(ord(c) < 32 or 0xDC80 <= ord(c) <= 0xDCFF for c in name):
+        raise UsageError(f"{what} {name!r}: control characters or bytes that are not UTF-8 in the name")
+    if os.path.isabs(name) or name.startswith("~"):
+        return violation("GP701", f"{name} is an absolute path", file=name)
+    return None
+
+
+def _in_git_folder(name: str, relative: str) -> Violation | None:
+    """GP701 when a path from the top runs through a .git folder, in any case or disguise."""
+    parts = relative.split("/")
+    if any(part.lower().rstrip(". ") == ".git" or part.lower().startswith("git~") for part in parts):
         return violation("GP701", f"{name} is inside a .git folder", file=name)
-    return relative
+    return None
+
+
+def _over_budget(relative: str, size: int, budget: int) -> Violation | None:
+    """GP704 when one file alone is larger than the prompt's budget."""
+    if size <= budget:
+        return None
+    over = f"{relative} alone is {size:,} bytes (about {size // 4:,} tokens); the budget is {budget:,}"
+    return violation("GP704", over, file=relative)
 
 
 def _modes(git: Git, commit: str, paths: list[str]) -> dict[str, str]:
@@ -212,10 +229,9 @@ def _modes(git: Git, commit: str, paths: list[str]) -> dict[str, str]:
 def _inside(name: str, cwd: Path, root: Path, top: Path, what: str = "--input-file") -> str | Violation:
     """The file's real path relative to the repository's top (every check is made on that: a
     link anywhere along the way is followed first), or GP701 when it is or leads outside."""
-    if any(ord(c) < 32 or 0xDC80 <= ord(c) <= 0xDCFF for c in name):
-        raise UsageError(f"{what} {name!r}: control characters or bytes that are not UTF-8 in the name")
-    if os.path.isabs(name) or name.startswith("~"):
-        return violation("GP701", f"{name} is an absolute path", file=name)
+    absolute = _absolute(name, what)
+    if absolute is not None:
+        return absolute
     path = cwd / name
     climbs = ".." in Path(name).parts
     if climbs and top not in path.resolve().parents:  # '..' from a subfolder may stay inside
@@ -228,12 +244,7 @@ def _inside(name: str, cwd: Path, root: Path, top: Path, what: str = "--input-fi
     if not real.is_file():
         raise UsageError(f"{what} {name}: not a file", hint="name a file, not a folder")
     relative = real.relative_to(top).as_posix()
-    if any(
-        part.lower().rstrip(". ") in (".git",) or part.lower().startswith("git~")
-        for part in relative.split("/")
-    ):
-        return violation("GP701", f"{name} is inside a .git folder", file=name)
-    return relative
+    return _in_git_folder(name, relative) or relative
 
 
 def _normal(name: str, cwd: Path, root: Path) -> str:

@@ -83,7 +83,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
         inputs, refused = _inputs_here(git, root, cwd, options, carried, head, budget)
         work = None
     else:
-        inputs, refused, work = _inputs_on_branch(git, root, cwd, options, carried, branch, config, task)
+        inputs, refused, work = _inputs_on_branch(git, root, cwd, options, carried, branch, config, budget)
     if refused:
         return _refuse(out, err, json_mode, refused)
     ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
@@ -180,7 +180,7 @@ def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:
 
     root = require_root(cwd)
     config, _ = load_config(root)
-    latest = handoffs.latest(Git(root), root, cwd, options.source or "", config.yaml_max_bytes)
+    latest = handoffs.latest(Git(root), root, cwd, options.source or "", config)
     if options.to and options.to != latest.to:
         raise UsageError(
             f"--to {options.to} differs from the handoff's receiver {latest.to}",
@@ -240,31 +240,30 @@ def _inputs_on_branch(
     carried: list[str],
     branch: priorwork.TaskBranch,
     config: Config,
-    task: str,
+    budget: int,
 ) -> tuple[list[InputFile], list[Violation], WorkSoFar]:
     """A task with a branch: everything as its tip has it, whatever the lead has checked out: the
     input files (the ledger's and the new ones), the earlier patches with their logs and diffs,
     and the files they changed; what the history budget cannot hold is named with its command."""
-    budget = config.prompt_max_bytes or DEFAULT_BUDGET
     allow = options.allow_secret
     tip, name = branch.tip, branch.name
     inputs, refused, gone = read_at(git, root, root, carried, allow, tip, name, budget)
     more, refused_more, absent = read_at(git, root, cwd, options.input_files, allow, tip, name, budget)
     if absent:
         raise UsageError(
-            f"--input-file {absent[0]}: {branch.name} (commit {branch.tip[:12]}) has no such file",
+            f"--input-file {absent[0]}: {name} (commit {tip[:12]}) has no such file",
             hint=f"the pod builds on {name}; name a file it has (git ls-tree -r --name-only {name})",
             file=absent[0],
         )
     have = {i.path for i in inputs}
     inputs += [i for i in more if i.path not in have]
-    notes = [f"{name}, an input file of the task, is not in {branch.name} any more" for name in gone]
-    patches = priorwork.earlier_patches(git, branch, task, config.yaml_max_bytes)
+    notes = [f"{path}, an input file of the task, is not in {name} any more" for path in gone]
+    patches = priorwork.earlier_patches(git, branch, options.task or "", config.yaml_max_bytes)
     shown = {i.path for i in inputs}
     paths = list(dict.fromkeys(p for patch in patches for p in patch.changed if p not in shown))
-    changed, secret, deleted = read_at(git, root, root, paths, allow, branch.tip, branch.name, budget)
+    changed, secret, deleted = read_at(git, root, root, paths, allow, tip, name, budget)
     notes += [f"{v.file}: {v.rule} {v.message}" for v in secret]
-    notes += [f"{name} was deleted by the task's patches" for name in deleted]
+    notes += [f"{path} was deleted by the task's patches" for path in deleted]
     history = config.prompt_history_bytes or priorwork.DEFAULT_HISTORY_BUDGET
     contents = {f.path: f.content for f in changed}
     diffs, kept, cuts = priorwork.within_budget(patches, contents, branch, history)
@@ -273,8 +272,8 @@ def _inputs_on_branch(
         for cut in cuts
     ]
     work = WorkSoFar(
-        branch=branch.name,
-        tip=branch.tip,
+        branch=name,
+        tip=tip,
         patches=tuple(patches),
         diffs=frozenset(diffs),
         changed=tuple(f for f in changed if f.path in kept),
