@@ -97,11 +97,76 @@ def bundle_digest(contents: Mapping[str, bytes]) -> str:
 
     Reproducible with coreutils in a bundle folder:
     `sha256sum changelog.yaml handoff_log.yaml patch.diff thought_trace.yaml | sha256sum`.
+    A review answer's missing patch.diff and changelog.yaml count as empty files (`touch` them).
     """
     import hashlib
 
-    listing = "".join(f"{hashlib.sha256(contents[name]).hexdigest()}  {name}\n" for name in DIGESTED)
+    listing = "".join(f"{hashlib.sha256(contents.get(name, b'')).hexdigest()}  {name}\n" for name in DIGESTED)
     return sha256_file(listing.encode("ascii"))
+
+
+VERDICTS = ("approved", "changes-requested", "blocked")
+REVIEW_ONLY_NEEDS = (TRACE, HANDOFF)  # what a review answer without a change must have
+
+
+def verdict_of(trace: object) -> str | None:
+    """The trace's review verdict (approved, changes-requested, blocked), or None: no review, or
+    a malformed one (the schema reports it)."""
+    review = trace.get("review") if isinstance(trace, dict) else None
+    verdict = review.get("verdict") if isinstance(review, dict) else None
+    return verdict if verdict in VERDICTS else None
+
+
+def changes_nothing(diff: bytes | None) -> bool:
+    """No patch.diff, or one with nothing in it."""
+    return diff is None or not diff.strip()
+
+
+def needed_files(verdict: str | None, diff: bytes | None) -> tuple[str, ...]:
+    """The digested files a bundle must have: all four, or a review answer's trace and handoff
+    when it changes nothing (its changelog is then optional)."""
+    if verdict is not None and changes_nothing(diff):
+        return REVIEW_ONLY_NEEDS
+    return DIGESTED
+
+
+def archived_names(files: Mapping[str, bytes]) -> tuple[str, ...]:
+    """The files promote archives: a review answer's empty or missing diff is not archived."""
+    names = (DIFF, TRACE, CHANGELOG, HANDOFF)
+    return tuple(n for n in names if n in files and (n != DIFF or files[n].strip()))
+
+
+def review_lines(trace: Any) -> list[str]:
+    """A review's verdict, findings and what was run, one line each (for messages and prompts)."""
+    verdict = verdict_of(trace)
+    if verdict is None:
+        return []
+    review = trace["review"]
+    lines = [f"Verdict: {verdict}"]
+    for item in _items(review.get("findings")):
+        if isinstance(item, dict):
+            where = ":".join(str(item[k]) for k in ("file", "line") if item.get(k))
+            severity = f"[{item['severity']}] " if item.get("severity") else ""
+            text = f"{severity}{_flat(str(item.get('finding', '')))}" + (f" ({where})" if where else "")
+        else:
+            text = _flat(str(item))
+        lines.append(f"- finding: {text}")
+    for item in _items(review.get("ran")):
+        if isinstance(item, dict):
+            details = f" ({_flat(str(item['details']))})" if item.get("details") else ""
+            text = f"{_flat(str(item.get('command', '')))}: {item.get('result', '?')}{details}"
+        else:
+            text = _flat(str(item))
+        lines.append(f"- ran: {text}")
+    return lines
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 @record

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit
 
-from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, TRACE
+from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, TRACE, review_lines
 from git_pods.checks.rules import violation
 from git_pods.errors import RepoStateError
 from git_pods.fsio import write_atomic
@@ -26,7 +26,7 @@ from git_pods.sync import NO_PROMPT as GIT_NO_PROMPT
 from git_pods.violation import Violation
 from git_pods.yamlsafe import YamlProblems, load
 
-TRAILER_KEYS = ("pod", "task", "patch-id", "pod-bundle", "assisted-by")
+TRAILER_KEYS = ("pod", "task", "patch-id", "pod-bundle", "pod-review", "assisted-by")
 BODY_LIMIT = 60_000  # GitHub refuses bodies over 65,536 characters
 TIMEOUT = 120
 PR_DIR = "pods/pr"
@@ -290,6 +290,11 @@ def _section(
                 + (" **(breaking)**" if e.get("breaking") else "")
                 for e in entries
             )
+        )
+    reviewed = review_lines(trace)
+    if reviewed:
+        out.append(
+            "Review: " + reviewed[0].removeprefix("Verdict: ") + "".join(f"\n{line}" for line in reviewed[1:])
         )
     handoffs = [h for h in (handoff if isinstance(handoff, list) else [handoff]) if isinstance(h, dict)]
     for item in handoffs:

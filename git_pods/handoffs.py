@@ -7,7 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from git_pods import ids, ledger
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, QUEUE_DIR, TRACE
+from git_pods.bundle import (
+    CHANGELOG,
+    DIFF,
+    HANDOFF,
+    LOGS_DIR,
+    PATCHES_DIR,
+    QUEUE_DIR,
+    REVIEW_ONLY_NEEDS,
+    TRACE,
+)
 from git_pods.config import Config
 from git_pods.errors import UsageError
 from git_pods.gitio.objects import read_objects
@@ -40,7 +49,8 @@ def holder(data: dict[str, Any]) -> str:
 
 
 def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
-    """A bundle's four files: promoted (in HEAD or on a pods/* branch), or queued."""
+    """A bundle's files: promoted (in HEAD or on a pods/* branch), or queued. Its trace and handoff
+    must be there; a review answer that changes nothing has no diff, maybe no changelog."""
     names = {
         DIFF: f"{PATCHES_DIR}/{patch}.diff",
         TRACE: f"{LOGS_DIR}/{patch}/{TRACE}",
@@ -51,11 +61,11 @@ def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
     for rev in ["HEAD", *branches]:
         found = read_objects(git, [f"{rev}:{p}" for p in names.values()])
         blobs = {name: found[f"{rev}:{p}"] for name, p in names.items()}
-        if all(blob is not None for blob in blobs.values()):
+        if all(blobs[name] is not None for name in REVIEW_ONLY_NEEDS):
             return {name: blob.data for name, blob in blobs.items() if blob is not None}
     queued = root / QUEUE_DIR / patch
-    if all((queued / name).is_file() for name in names):
-        return {name: (queued / name).read_bytes() for name in names}
+    if all((queued / name).is_file() for name in REVIEW_ONLY_NEEDS):
+        return {name: (queued / name).read_bytes() for name in names if (queued / name).is_file()}
     raise UsageError(
         f"{patch}: no promoted or queued bundle with that patch id",
         hint="name the patch id of a bundle in .patches/ (promoted) or .patches/queue/",

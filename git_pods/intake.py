@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from git_pods import ids
-from git_pods.bundle import CHANGELOG, DIFF, FILES, HANDOFF, TRACE
+from git_pods.bundle import CHANGELOG, DIFF, FILES, HANDOFF, TRACE, needed_files, verdict_of
 from git_pods.checks.rules import violation
 from git_pods.record import record
 from git_pods.violation import Violation
@@ -50,8 +50,22 @@ class Group:
     files: dict[str, list[Download]]
 
     def missing(self) -> list[str]:
-        needed = (TRACE, CHANGELOG, HANDOFF) if FILES in self.files else (TRACE, CHANGELOG, HANDOFF, DIFF)
+        if FILES in self.files:
+            needed: tuple[str, ...] = (TRACE, CHANGELOG, HANDOFF)
+        else:
+            diffs = self.files.get(DIFF)
+            needed = needed_files(self.verdict(), diffs[0].data if diffs else None)
         return [kind for kind in needed if kind not in self.files]
+
+    def verdict(self) -> str | None:
+        """The trace's review verdict: a review answer that changes nothing needs no diff."""
+        traces = self.files.get(TRACE, [])
+        if len({d.data for d in traces}) != 1:
+            return None
+        try:
+            return verdict_of(load(traces[0].data, TRACE).data)
+        except YamlProblems:
+            return None
 
     def sources(self) -> set[Path]:
         return {d.source for found in self.files.values() for d in found}

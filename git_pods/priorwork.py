@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from git_pods import ids
-from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
+from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE, review_lines, verdict_of
 from git_pods.config import Config
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
@@ -42,6 +42,8 @@ class EarlierPatch:
     acceptance: tuple[str, ...]
     diff: bytes
     changed: tuple[str, ...]  # the paths the commit changed, outside .patches/ and .logs/
+    verdict: str | None = None  # a review answer's verdict (it archived no diff)
+    review: tuple[str, ...] = ()  # its verdict, findings and what was run, a line each
 
 
 @record
@@ -111,6 +113,8 @@ def earlier_patches(git: Git, branch: TaskBranch, task: str, max_bytes: int) -> 
                 acceptance=_texts(handoff.get("acceptance")),
                 diff=blob(f"{PATCHES_DIR}/{patch}.diff") or b"",
                 changed=_changed(git, commit),
+                verdict=verdict_of(trace) if blob(f"{PATCHES_DIR}/{patch}.diff") is None else None,
+                review=tuple(review_lines(trace)),
             )
         )
     return out

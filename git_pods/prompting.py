@@ -348,24 +348,34 @@ def _work_so_far(work: WorkSoFar) -> list[str]:
     if not count:
         parts += ["The branch holds no promoted patch of this task yet.", ""]
         return parts
+    reviews = sum(1 for p in work.patches if p.verdict)
+    changes = count - reviews
+    told = [f"{changes} patch{'es' if changes != 1 else ''}"] if changes else []
+    told += [f"{reviews} review{'s' if reviews != 1 else ''}"] if reviews else []
     parts += [
-        f"{count} patch{'es' if count != 1 else ''} of this task, oldest first. Your change goes on top of",
+        f"{' and '.join(told)} of this task, oldest first. Your change goes on top of",
         f"all of them: base it on {work.branch} at {work.tip}.",
         "",
     ]
     for patch in work.patches:
-        parts.append(f"--- {patch.patch_id} by {patch.pod or 'a pod'}: commit {patch.commit[:12]} ---")
+        kind = "review (no code change)" if patch.verdict else "commit"
+        parts.append(f"--- {patch.patch_id} by {patch.pod or 'a pod'}: {kind} {patch.commit[:12]} ---")
         parts.append(f"subject: {patch.subject}")
         if patch.summary and patch.summary != patch.subject:
             parts.append(f"summary: {patch.summary}")
         parts += _listed("changelog", patch.changes)
         parts += _listed("risks the pod named", patch.risks)
+        if patch.review:
+            parts.append(f"review: {patch.review[0].removeprefix('Verdict: ')}")
+            parts += [f"  {line}" for line in patch.review[1:]]
         if patch.handoff:
             parts.append(f"handed over {patch.handoff}")
         parts += _listed("checked at the handoff", patch.acceptance)
         if patch.changed:
             parts.append("files changed: " + ", ".join(patch.changed))
-        if patch.patch_id in work.diffs:
+        if patch.verdict:
+            pass  # a review archives no diff
+        elif patch.patch_id in work.diffs:
             text = patch.diff.decode("utf-8", "replace")
             fence = _fence(text)
             parts += ["diff:", fence + "diff", text.rstrip("\n"), fence]
@@ -393,30 +403,48 @@ def _files(files: Sequence[InputFile]) -> list[str]:
 
 
 def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
-    """How to answer: the four files, the patch id, the base commit, the smallest valid bundle."""
+    """How to answer: a change (four files), a review, or a blocked answer; the patch id, the base
+    commit, and the smallest valid answer of each kind."""
     pod, task = packet["pod"], packet["task_id"]
     base = packet.get("base_commit", "the repository's first commit (there is none yet)")
     if packet.get("branch") and packet.get("base_commit"):
         base = f"{base}, the tip of {packet['branch']} (the work so far)"
+    sender = (packet.get("from_handoff") or {}).get("from") or pod
     ids = {"patch_id": patch_id, "pod": pod, "task_id": task}
     trace = {**ids, "summary": "<what the patch does, within 72 characters (the commit subject)>"}
     trace["steps"] = ["<what you read>", "<what you changed and why>"]
     changelog = {**ids, "entries": [{"type": "changed", "description": "<what changed, for the changelog>"}]}
     handoff = {"from": pod, "to": to_pod, "reason": "<what the next pod should do>"}
     handoff["related_patch"] = f"{patch_id}.diff"
+    review = {**ids, "summary": "<your verdict in one line, within 72 characters>"}
+    review["steps"] = ["<what you read and ran>"]
+    review["review"] = {
+        "verdict": "approved",
+        "findings": ["<what you found, if anything>"],
+        "ran": [{"command": "<the command you ran>", "result": "passed"}],
+    }
+    blocked = {**ids, "summary": "<why you cannot do the task, in one line>"}
+    blocked["steps"] = ["<what you tried>"]
+    blocked["review"] = {"verdict": "blocked", "findings": ["<what you need: a file, a decision, access>"]}
+    blocked_to = {"from": pod, "to": sender, "reason": "<what would unblock the task>"}
+    blocked_to["related_patch"] = f"{patch_id}.diff"
     return "\n".join(
         [
             "=== HOW TO ANSWER ===",
-            f"Answer with one patch bundle named {patch_id}: four files.",
+            f"Answer with one bundle named {patch_id}, of one of three kinds. Use the patch id {patch_id}",
+            f"in every file; handoff_log.yaml's related_patch names it as {patch_id}.diff, though a",
+            f"diff file is always called {DIFF}.",
+            "",
+            "1. A CHANGE (code, tests, docs): four files.",
             f"- {DIFF}: a unified diff against commit {base} (as `git diff --binary` writes it).",
             "  Where an exact diff is hard, send whole files instead: files/<path> with each changed",
             "  file's full new content; they are turned into the diff for you.",
             f"- {TRACE}: your reasoning (summary, steps; assumptions, risks, agent and model if known).",
+            "  A review that also changes code adds review: to it, as in 2.",
             f"- {CHANGELOG}: the changelog entries (types: added, changed, fixed, removed, deprecated,",
             "  security, docs, tests).",
-            f"- {HANDOFF}: who takes the task next and why; its related_patch names this bundle by",
-            f"  its id ({patch_id}.diff), though the diff file itself is always called {DIFF}.",
-            f"Use the patch id {patch_id} in every file. The smallest valid bundle for this task:",
+            f"- {HANDOFF}: who takes the task next and why.",
+            "The smallest valid change:",
             "",
             f"# {TRACE}",
             _yaml(trace).rstrip("\n"),
@@ -424,6 +452,26 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
             _yaml(changelog).rstrip("\n"),
             f"# {HANDOFF}",
             _yaml(handoff).rstrip("\n"),
+            "",
+            f"2. A REVIEW WITH NO CODE CHANGE: {TRACE} with review: (verdict approved, or",
+            f"changes-requested with findings saying what to change), and {HANDOFF}; no {DIFF}, no",
+            f"{CHANGELOG}. List in ran: each command you ran and its result (passed, failed, error,",
+            "not-run); if you could run nothing, say so in findings and leave ran out.",
+            "The smallest valid review:",
+            "",
+            f"# {TRACE}",
+            _yaml(review).rstrip("\n"),
+            f"# {HANDOFF}",
+            _yaml(handoff).rstrip("\n"),
+            "",
+            f"3. BLOCKED (you cannot do the task as given): {TRACE} with review: verdict blocked and",
+            f"findings saying what you need, and {HANDOFF} handing the task back to {sender}",
+            "(or to yourself, for the lead to reassign); no diff, no changelog. The smallest valid one:",
+            "",
+            f"# {TRACE}",
+            _yaml(blocked).rstrip("\n"),
+            f"# {HANDOFF}",
+            _yaml(blocked_to).rstrip("\n"),
             "",
         ]
     )

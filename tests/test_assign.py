@@ -46,7 +46,7 @@ def test_the_seeds_example(pods: Path) -> None:
     wanted += ["handoff_log.yaml", f"against commit {head}", "files/<path>", "to: delivery-pod"]
     for part in wanted:
         assert part in prompt, part
-    patch_id = prompt.split("Answer with one patch bundle named ", 1)[1].split(":", 1)[0]
+    patch_id = prompt.split("Answer with one bundle named ", 1)[1].split(",", 1)[0]
     assert f"patch_id: {patch_id}\npod: qa-pod\ntask_id: F2.1" in prompt
     # the ledger alone was committed, with its event
     assert git(pods, "show", "--name-only", "--format=%s", "HEAD").split() == [

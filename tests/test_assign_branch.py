@@ -115,7 +115,7 @@ def test_the_next_pod_builds_on_the_task_branch_and_sees_the_work(promoted: Path
 def test_an_answer_written_against_that_base_promotes_onto_the_task_branch(promoted: Path) -> None:
     done = cli(promoted, "assign", "--from", DEV)
     assert done.code == 0, done.text
-    qa = done.out.split("Answer with one patch bundle named ", 1)[1].split(":", 1)[0]
+    qa = done.out.split("Answer with one bundle named ", 1)[1].split(",", 1)[0]
     bundle(promoted, qa, QA_DIFF, pod="qa-pod", summary="Test the empty list")
     done = promote(promoted, qa)
     assert done.code == 0, done.text

@@ -13,9 +13,12 @@ from git_pods.bundle import (
     FILES,
     HANDOFF,
     LOG_SCHEMAS,
+    REVIEW_ONLY_NEEDS,
     TRACE,
     BundleFiles,
+    changes_nothing,
     sha256_file,
+    verdict_of,
 )
 from git_pods.bundle import handoffs as read_handoffs
 from git_pods.checks.artifact import Checked, check_file, read
@@ -43,42 +46,46 @@ class _At(Protocol):
 def check_bundle(bundle: BundleFiles, config: Config, show: Show, recount: bool = False) -> list[Violation]:
     """Everything wrong with one bundle, each problem once, at its file and line (recount: hunks
     are read by their lines, as `git apply --recount` reads them)."""
-    out = _completeness(bundle, show)
     checked = {
         name: check_file(path, show(path), LOG_SCHEMAS[name], config.yaml_max_bytes)
         for name, path in bundle.logs.items()
     }
+    trace = checked.get(TRACE)
+    trace_data = trace.doc.data if trace is not None and trace.doc is not None else None
+    verdict = verdict_of(trace_data)
+    raw_diff = read(bundle.diff, show(bundle.diff)) if bundle.diff is not None else None
+    diff = raw_diff if isinstance(raw_diff, bytes) else None
+    review_only = verdict is not None and bundle.files_dir is None and changes_nothing(diff)
+    out = _completeness(bundle, show, review_only and not isinstance(raw_diff, Violation))
     for name, result in checked.items():
         out.extend(result.violations)
         if result.raw is not None:
             out.extend(secrets_in(result.raw.decode("utf-8", "replace"), show(bundle.logs[name])))
-    trace = checked.get(TRACE)
-    pod = None
-    if trace is not None and trace.doc is not None:  # judge the policy even when other fields are wrong
-        pod = config.pods.get(_text(trace.doc.data, "pod") or "")
+    # judge the policy even when other fields are wrong
+    pod = config.pods.get(_text(trace_data, "pod") or "") if trace_data is not None else None
     contents = {name: c.raw for name, c in checked.items() if c.raw is not None}
-    if bundle.diff is not None:
-        raw = read(bundle.diff, show(bundle.diff))
-        if isinstance(raw, Violation):
-            out.append(raw)
-        else:
-            contents[DIFF] = raw
-            out.extend(check_diff(raw, show(bundle.diff), config, pod, recount))
+    if isinstance(raw_diff, Violation):
+        out.append(raw_diff)
+    elif diff is not None and bundle.diff is not None:
+        contents[DIFF] = diff
+        if not review_only:
+            out.extend(check_diff(diff, show(bundle.diff), config, pod, recount))
     if bundle.files_dir is not None:
         out.extend(_whole_files(bundle, config, pod, show))
-    out.extend(_agreement(bundle, checked, contents, config))
+    out.extend(_agreement(bundle, checked, contents, config, verdict))
     return out
 
 
-def _completeness(bundle: BundleFiles, show: Show) -> list[Violation]:
+def _completeness(bundle: BundleFiles, show: Show, review_only: bool) -> list[Violation]:
+    """What is missing: a review answer that changes nothing needs only its trace and handoff."""
     out = []
     for name in LOG_SCHEMAS:
-        if name not in bundle.logs:
+        if name not in bundle.logs and not (review_only and name not in REVIEW_ONLY_NEEDS):
             expected = bundle.folder / name
             yml = expected.with_suffix(".yml")
             hint = f"rename {yml.name} to {name}" if yml.exists() else None
             out.append(violation("GP200", f"{name} is missing", file=show(expected), hint=hint))
-    if bundle.diff is None and bundle.files_dir is None:
+    if bundle.diff is None and bundle.files_dir is None and not review_only:
         if bundle.kind == "archived":
             out.append(
                 violation(
@@ -93,6 +100,8 @@ def _completeness(bundle: BundleFiles, show: Show) -> list[Violation]:
                     "GP200",
                     f"{DIFF} (or a {FILES}/ folder of whole files) is missing",
                     file=show(bundle.expected_diff),
+                    hint=f"a review or blocked answer that changes nothing has no {DIFF}: give "
+                    f"{TRACE} a review: with its verdict (git pod-validate --explain GP200)",
                 )
             )
     if bundle.diff is not None and bundle.files_dir is not None:
@@ -141,6 +150,7 @@ def _agreement(
     checked: dict[str, Checked],
     contents: dict[str, bytes],
     config: Config,
+    verdict: str | None,
 ) -> list[Violation]:
     """Cross-file rules over whatever loaded: a broken field is skipped, never guessed."""
     docs = {name: c.doc for name, c in checked.items() if c.doc is not None}
@@ -209,7 +219,7 @@ def _agreement(
                 )
             )
     if HANDOFF in docs and patch_id is not None:
-        out.extend(_handoffs(contents, docs[HANDOFF].data, patch_id, pod, task, config, at))
+        out.extend(_handoffs(contents, docs[HANDOFF].data, patch_id, pod, task, config, at, verdict))
     return out
 
 
@@ -221,6 +231,7 @@ def _handoffs(
     task: str | None,
     config: Config,
     at: _At,
+    verdict: str | None,
 ) -> list[Violation]:
     out: list[Violation] = []
     entries = read_handoffs(data)
@@ -272,8 +283,12 @@ def _handoffs(
         for key, name in (("from", handoff.from_pod), ("to", handoff.to_pod)):
             out.extend(_known_pod(name, config, HANDOFF, here(handoff.index, key), at))
         sender = config.pods.get(handoff.from_pod)
-        if sender is not None and handoff.to_pod in config.pods and handoff.to_pod not in sender.next:
-            allowed = ", ".join(sender.next) or "none"
+        if (
+            sender is not None
+            and handoff.to_pod in config.pods
+            and not _may_hand_to(config, sender, handoff.to_pod, verdict)
+        ):
+            allowed = ", ".join(handoff_targets(config, sender, verdict)) or "none"
             out.append(
                 at(
                     "GP206",
@@ -287,6 +302,20 @@ def _handoffs(
         for name, expected in handoff.digests.items():
             out.extend(_digest(contents, name, expected, at, here(handoff.index, "digests") + (name,)))
     return out
+
+
+def handoff_targets(config: Config, sender: PodSpec, verdict: str | None) -> list[str]:
+    """Where the sender may hand off: its next pods; a blocked pod also back to any pod that may
+    hand work to it (whoever sent it the task), or to itself (for a reassignment)."""
+    allowed = list(sender.next)
+    if verdict == "blocked":
+        senders = [p.id for p in config.pods.values() if sender.id in p.next]
+        allowed += [p for p in (*senders, sender.id) if p not in allowed]
+    return allowed
+
+
+def _may_hand_to(config: Config, sender: PodSpec, to_pod: str, verdict: str | None) -> bool:
+    return to_pod in handoff_targets(config, sender, verdict)
 
 
 def _digest(

@@ -175,7 +175,9 @@ _RULES = [
         "GP200",
         "bundle incomplete",
         "A bundle is four files: patch.diff (or a files/ folder of whole files), "
-        "thought_trace.yaml, changelog.yaml and handoff_log.yaml. One is missing.",
+        "thought_trace.yaml, changelog.yaml and handoff_log.yaml. One is missing. A review or "
+        "blocked answer that changes no code (thought_trace.yaml has review: with a verdict) "
+        "needs only thought_trace.yaml and handoff_log.yaml.",
         "add the missing file; `git pod-submit` writes all four from the working tree",
     ),
     _r(

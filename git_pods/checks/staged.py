@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from git_pods.bundle import LOGS_DIR, PATCHES_DIR
+from git_pods.bundle import LOGS_DIR, PATCHES_DIR, TRACE
 from git_pods.checks.rules import violation
 from git_pods.gitio.staged import IndexEntry, Staged
 from git_pods.record import record
@@ -95,10 +95,13 @@ def changed_records(staged: Staged) -> list[Violation]:
 
 
 def archived_ids(staged: Staged) -> list[str]:
-    """Patch ids this commit archives: `.patches/<ID>.diff` added."""
+    """Patch ids this commit archives: `.patches/<ID>.diff` added, or (a review answer, which
+    archives no diff) `.logs/<ID>/thought_trace.yaml`."""
     found = []
     for path, status in sorted(staged.changes.items()):
         place = place_of(path)
-        if place is not None and status == "A" and path == f"{PATCHES_DIR}/{place.id}.diff":
+        if place is None or status != "A" or place.id in found:
+            continue
+        if path in (f"{PATCHES_DIR}/{place.id}.diff", f"{LOGS_DIR}/{place.id}/{TRACE}"):
             found.append(place.id)
     return found

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from git_pods.bundle import CHANGELOG, DIFF, DIGESTED, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE, bundle_digest
+from git_pods.bundle import (
+    CHANGELOG,
+    DIFF,
+    DIGESTED,
+    HANDOFF,
+    LOGS_DIR,
+    PATCHES_DIR,
+    REVIEW_ONLY_NEEDS,
+    TRACE,
+    bundle_digest,
+    needed_files,
+    verdict_of,
+)
 from git_pods.checks.artifact import check_bytes
 from git_pods.checks.rules import violation
 from git_pods.gitio.staged import pod_trailers
@@ -24,10 +36,13 @@ class Expected:
     task: str
     digest: str
     assisted_by: str | None
+    review: str | None = None  # a review answer's verdict: it archives no diff
 
     def lines(self) -> list[str]:
         out = [f"Pod: {self.pod}", f"Task: {self.task}", f"Patch-Id: {self.patch_id}"]
         out.append(f"Pod-Bundle: {self.digest}")
+        if self.review:
+            out.append(f"Pod-Review: {self.review}")
         if self.assisted_by:
             out.append(f"Assisted-by: {self.assisted_by}")
         return out
@@ -38,8 +53,12 @@ def expected_for(
 ) -> Expected | list[Violation]:
     """What the bundle's trace and files require; the trace's problems when they cannot be told."""
     trace = files.get(TRACE)
-    if trace is None or any(files.get(name) is None for name in DIGESTED):
-        missing = [name for name in DIGESTED if files.get(name) is None]
+    checked = check_bytes(trace, shown_trace, "thought-trace", yaml_max_bytes) if trace is not None else None
+    doc = checked.doc if checked is not None else None
+    data: dict[str, Any] | None = doc.data if doc is not None else None
+    needed = needed_files(verdict_of(data), files.get(DIFF))
+    if checked is None or any(files.get(name) is None for name in needed):
+        missing = [name for name in needed if files.get(name) is None]
         return [
             violation(
                 "GP200",
@@ -47,17 +66,17 @@ def expected_for(
                 file=shown_trace,
             )
         ]
-    checked = check_bytes(trace, shown_trace, "thought-trace", yaml_max_bytes)
-    if not checked.valid or checked.doc is None:
+    if not checked.valid or data is None:
         return checked.violations
-    data: dict[str, Any] = checked.doc.data
     agent, model = data.get("agent"), data.get("model")
     assisted = f"{agent}:{model}" if agent and model else (str(agent) if agent else None)
-    broken = one_line_problems(data, shown_trace, checked.doc.line_of)
+    assert doc is not None
+    broken = one_line_problems(data, shown_trace, doc.line_of)
     if broken:
         return broken
-    digest = bundle_digest({name: files[name] or b"" for name in (CHANGELOG, HANDOFF, DIFF, TRACE)})
-    return Expected(patch_id, str(data["pod"]), str(data["task_id"]), digest, assisted)
+    digest = bundle_digest({name: files.get(name) or b"" for name in DIGESTED})
+    review = verdict_of(data) if needed == REVIEW_ONLY_NEEDS else None
+    return Expected(patch_id, str(data["pod"]), str(data["task_id"]), digest, assisted, review)
 
 
 _LINE_BREAKS = ("\r", "\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
@@ -156,6 +175,8 @@ def _one(item: Expected, trailers: Mapping[str, list[str]], shown: str) -> list[
         "patch-id": item.patch_id,
         "pod-bundle": item.digest,
     }
+    if item.review:
+        wanted["pod-review"] = item.review
     if item.assisted_by:
         wanted["assisted-by"] = item.assisted_by
     missing = [key for key in wanted if not trailers.get(key)]
@@ -189,6 +210,5 @@ def _one(item: Expected, trailers: Mapping[str, list[str]], shown: str) -> list[
 
 
 def _title(key: str) -> str:
-    return {"pod": "Pod", "task": "Task", "patch-id": "Patch-Id", "pod-bundle": "Pod-Bundle"}.get(
-        key, "Assisted-by"
-    )
+    titles = {"pod": "Pod", "task": "Task", "patch-id": "Patch-Id", "pod-bundle": "Pod-Bundle"}
+    return {**titles, "pod-review": "Pod-Review"}.get(key, "Assisted-by")

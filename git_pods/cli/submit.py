@@ -22,7 +22,11 @@ the times, the base commit and the handoff's digests filled in. The trace and ch
 from the options, from --trace/--changelog files (their ids are overwritten), or from your
 editor when no summary is given. The pod defaults to the one holding the task in its ledger;
 the handoff goes to the pod's first next pod unless --to says otherwise. The bundle is
-validated at once; the change stays in your working tree."""
+validated at once; the change stays in your working tree.
+
+A review or blocked answer (--verdict, with --finding and --ran) that changes nothing is the
+trace and handoff alone; a blocked one hands back to the pod that sent the task (else to
+itself) unless --to says otherwise."""
 
 EXAMPLES = """Examples:
 
@@ -30,6 +34,10 @@ EXAMPLES = """Examples:
   git pod-submit --task F2.1 --pod dev-pod --summary 'Parse symptom lists' \\
       --step 'Read the parser' --step 'Added a tokenizer' --entry 'added:Comma-separated lists'
   git pod-submit --task F2.1 --pod dev-pod            # summary, steps, entries in $EDITOR
+  git pod-submit --task F2.1 --pod qa-pod --summary 'Parser meets its criteria' \\
+      --verdict approved --ran 'pytest -q: passed'      # a review that changes nothing
+  git pod-submit --task F2.1 --summary 'Need the input format' --verdict blocked \\
+      --finding 'Which separators count: commas only, or newlines too?'
   git pod-submit --diff change.diff --trace trace.yaml --changelog changelog.yaml --json"""
 
 
@@ -64,6 +72,31 @@ def submit(
     edit: Annotated[
         bool, typer.Option("--edit", help="Open the editor even when --summary is given.")
     ] = False,
+    verdict: Annotated[
+        str | None,
+        _text(
+            "--verdict",
+            "VERDICT",
+            "A review or blocked answer: approved, changes-requested or blocked. With no change in "
+            "the working tree the bundle is the trace and handoff alone.",
+        ),
+    ] = None,
+    finding: Annotated[
+        list[str] | None,
+        _text("--finding", "TEXT", "A review finding, or what a blocked pod needs (repeatable)."),
+    ] = None,
+    ran: Annotated[
+        list[str] | None,
+        _text(
+            "--ran",
+            "COMMAND: RESULT",
+            "What was run and its result: passed, failed, error, not-run (repeatable).",
+        ),
+    ] = None,
+    risk: Annotated[list[str] | None, _text("--risk", "TEXT", "A risk the trace names (repeatable).")] = None,
+    assumption: Annotated[
+        list[str] | None, _text("--assumption", "TEXT", "An assumption the trace names (repeatable).")
+    ] = None,
     json_mode: _shell.JsonOption = False,
 ) -> None:
     options = command.SubmitOptions(
@@ -81,6 +114,11 @@ def submit(
         model=model,
         patch_id=patch_id,
         edit=edit,
+        verdict=verdict,
+        findings=tuple(finding or ()),
+        ran=tuple(ran or ()),
+        risks=tuple(risk or ()),
+        assumptions=tuple(assumption or ()),
     )
     raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, json_mode))
 

@@ -142,8 +142,10 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     done = f"committed {path} ({commit[:12]})" if commit else f"wrote {path} (not committed: --no-commit)"
     where = f"; prompt written to {options.out}" if options.out else ""
     if work is not None:
-        count = len(work.patches)
+        reviews = sum(1 for p in work.patches if p.verdict)
+        count = len(work.patches) - reviews
         earlier = f"{count} earlier patch{'es' if count != 1 else ''}"
+        earlier += f", {reviews} review{'s' if reviews != 1 else ''}" if reviews else ""
         where += f"; based on {work.branch} at {work.tip[:12]} ({earlier})"
     tokens = f"prompt {size:,} bytes (~{size // 4:,} tokens)"
     err.write(f"git pod-assign: {task} assigned to {pod}; {done}{where}; {tokens}\n")

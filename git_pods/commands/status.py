@@ -36,6 +36,8 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
         errors = [v for v in check_bundle(in_folder(folder, "queued"), config, show) if v.severity == "error"]
         item: dict[str, Any] = {"patch_id": folder.name, "pod": candidate.pod, "task": candidate.task}
         item["problems"] = len(errors)
+        if candidate.review_only:
+            item["review"] = candidate.verdict
         if folder.name in promoted_on:
             item["promoted_on"] = promoted_on[folder.name]
             item["copy_leaves_with_merge"] = folder.name in leaves
@@ -61,7 +63,8 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
             verdict = f"promoted on {item['promoted_on']}; after merging it, remove the queue copy: {remove}"
         elif item.get("merged"):
             verdict = f"promoted and merged; the queue copy is left over: {remove}"
-        out.write(f"  {item['patch_id']}  {item['pod'] or '?'}  {item['task'] or '?'}  {verdict}\n")
+        kind = f"  review: {item['review']}" if item.get("review") else ""
+        out.write(f"  {item['patch_id']}  {item['pod'] or '?'}  {item['task'] or '?'}{kind}  {verdict}\n")
     out.write(f"rejected ({len(rejected)}):\n")
     for item in rejected:
         out.write(

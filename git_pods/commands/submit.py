@@ -22,10 +22,11 @@ from git_pods.bundle import (
     PATCHES_DIR,
     QUEUE_DIR,
     TRACE,
+    VERDICTS,
     in_folder,
     sha256_file,
 )
-from git_pods.checks.bundle_rules import check_bundle
+from git_pods.checks.bundle_rules import check_bundle, handoff_targets
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
@@ -59,6 +60,14 @@ class SubmitOptions:
     model: str | None = None
     patch_id: str | None = None
     edit: bool = False
+    verdict: str | None = None  # a review or blocked answer
+    findings: tuple[str, ...] = ()
+    ran: tuple[str, ...] = ()  # COMMAND: RESULT
+    risks: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+
+RESULTS = ("passed", "failed", "error", "not-run")
 
 
 def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
@@ -70,13 +79,26 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     git = Git(root)
     config, _ = load_config(root)
     head = _head(git)
+    if options.verdict is not None and options.verdict not in VERDICTS:
+        raise UsageError(
+            f"--verdict {options.verdict!r}: unknown verdict", hint=f"one of: {', '.join(VERDICTS)}"
+        )
+    if options.verdict in ("changes-requested", "blocked") and not options.findings:
+        raise UsageError(
+            f"--verdict {options.verdict} needs a --finding: what to change, or what you need",
+            hint=f"git pod-submit --verdict {options.verdict} --finding 'which separators count?'",
+        )
+    if options.verdict is None and (options.findings or options.ran):
+        raise UsageError("--finding and --ran belong to a review: pass --verdict too")
+    ran = [_ran(given) for given in options.ran]
     change = _diff_file(cwd, options.diff) if options.diff else _working_tree_diff(git, root, head)
-    if not change.strip():
+    if not change.strip() and options.verdict is None:
         if options.diff:
             raise UsageError(f"{options.diff}: the diff is empty")
         raise UsageError(
             "nothing to submit: the working tree has no changes outside .patches/ and .logs/",
-            hint="make the change first, or pass --diff FILE",
+            hint="make the change first, or pass --diff FILE; a review or blocked answer that "
+            "changes nothing: git pod-submit --verdict approved|changes-requested|blocked --finding TEXT",
         )
     trace = _document(cwd, options.trace, "thought-trace")
     changelog = _document(cwd, options.changelog, "changelog")
@@ -88,13 +110,13 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
         raise UsageError(f"unknown pod {pod!r}", hint=f"pass --pod, one of: {', '.join(config.pods)}")
     if options.edit or (not options.summary and "summary" not in trace):
         trace, changelog = _edit(trace, changelog, options, pod, task)
-    _handoff_target(options, config, pod)
+    _handoff_target(options, config, pod, root, task)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for _attempt in range(20):  # another submit may take the same second's id: take the next one
         patch_id = options.patch_id or new_patch_id(root)
         if patch_id.casefold() in taken_ids(root):
             raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id for a fresh one")
-        files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now)
+        files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now, ran, root)
         target = root / QUEUE_DIR / patch_id
         try:
             place(target, files)
@@ -112,14 +134,30 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     code = worst_exit(found)
     if code:  # never leave a bundle in the queue that is known to be refused
         remove_tree(target)
-    _print(out, json_mode, code, show(target), patch_id, head, found)
+    review = options.verdict if DIFF not in files else None
+    _print(out, json_mode, code, show(target), patch_id, head, found, review)
     return code
 
 
-def _handoff_target(options: SubmitOptions, config: Config, pod: str) -> str:
-    """The pod the handoff goes to: --to, else the pod's first next pod; checked before writing."""
-    allowed = config.pods[pod].next
-    to = options.to or (allowed[0] if allowed else None)
+def _ran(given: str) -> dict[str, str]:
+    """--ran 'COMMAND: RESULT' as a review's ran entry."""
+    command, sep, result = given.rpartition(":")
+    if not sep or not command.strip() or result.strip() not in RESULTS:
+        raise UsageError(
+            f"--ran {given!r}: write COMMAND: RESULT",
+            hint=f"RESULT is one of: {', '.join(RESULTS)}; e.g. --ran 'pytest -q: passed'",
+        )
+    return {"command": command.strip(), "result": result.strip()}
+
+
+def _handoff_target(options: SubmitOptions, config: Config, pod: str, root: Path, task: str) -> str:
+    """The pod the handoff goes to: --to, else the pod's first next pod (a blocked answer: back to
+    the pod that sent the task, else to itself); checked before writing."""
+    allowed = handoff_targets(config, config.pods[pod], options.verdict)
+    default = allowed[0] if allowed else None
+    if options.verdict == "blocked":
+        default = _sender(root, task) or pod
+    to = options.to or default
     if to is None:
         raise UsageError(f"{pod} hands work to no pod in the config", hint="pass --to POD")
     if to not in config.pods:
@@ -127,6 +165,17 @@ def _handoff_target(options: SubmitOptions, config: Config, pod: str) -> str:
     if allowed and to not in allowed:
         raise UsageError(f"{pod} may not hand off to {to}", hint=f"hand off to one of: {', '.join(allowed)}")
     return to
+
+
+def _sender(root: Path, task: str) -> str | None:
+    """Who handed the task to its current pod (the ledger's from_handoff), if anyone did."""
+    try:
+        data = load((root / ".pods" / "tasks" / f"{task}.yaml").read_bytes(), "ledger").data
+    except (OSError, YamlProblems):
+        return None
+    handed = data.get("from_handoff") if isinstance(data, dict) else None
+    sender = handed.get("from") if isinstance(handed, dict) else None
+    return sender if isinstance(sender, str) else None
 
 
 def _head(git: Git) -> str | None:
@@ -256,6 +305,8 @@ def _bundle(
     task: str,
     head: str | None,
     now: str,
+    ran: list[dict[str, str]],
+    root: Path,
 ) -> dict[str, bytes]:
     summary = str(options.summary or trace.get("summary") or "")
     given = trace.get("steps") or []
@@ -274,6 +325,17 @@ def _bundle(
     for key, value in (("agent", options.agent), ("model", options.model)):
         if value:
             made_trace[key] = value
+    for key, values in (("assumptions", options.assumptions), ("risks", options.risks)):
+        if values:
+            made_trace[key] = [*(made_trace.get(key) or []), *values]
+    if options.verdict is not None:
+        review: dict[str, Any] = {"verdict": options.verdict}
+        if options.findings:
+            review["findings"] = list(options.findings)
+        if ran:
+            review["ran"] = ran
+        made_trace["review"] = review
+    review_only = options.verdict is not None and not change.strip()
     made_changelog = {
         **changelog,
         "patch_id": patch_id,
@@ -283,23 +345,36 @@ def _bundle(
     }
     trace_bytes = _dump(made_trace)
     changelog_bytes = _dump(made_changelog)
-    to = _handoff_target(options, config, pod)
+    to = _handoff_target(options, config, pod, root, task)
+    digests = {
+        DIFF: sha256_file(change),
+        TRACE: sha256_file(trace_bytes),
+        CHANGELOG: sha256_file(changelog_bytes),
+    }
+    if review_only:
+        digests = {TRACE: digests[TRACE]}
     handoff: dict[str, Any] = {
         "from": pod,
         "to": to,
-        "reason": options.reason or f"{summary} — ready for {to}",
+        "reason": options.reason or _reason(options.verdict, summary, to),
         "related_patch": f"{patch_id}.diff",
         "task_id": task,
         "time": now,
-        "digests": {
-            DIFF: sha256_file(change),
-            TRACE: sha256_file(trace_bytes),
-            CHANGELOG: sha256_file(changelog_bytes),
-        },
+        "digests": digests,
     }
     if head:
         handoff["base_commit"] = head
+    if review_only:  # a review or blocked answer that changes nothing: its trace and handoff
+        return {TRACE: trace_bytes, HANDOFF: _dump(handoff)}
     return {TRACE: trace_bytes, CHANGELOG: changelog_bytes, HANDOFF: _dump(handoff), DIFF: change}
+
+
+def _reason(verdict: str | None, summary: str, to: str) -> str:
+    if verdict == "blocked":
+        return f"Blocked: {summary} (see the findings)"
+    if verdict == "changes-requested":
+        return f"Changes requested: {summary} (see the findings)"
+    return f"{summary} — ready for {to}"
 
 
 def _dump(data: dict[str, Any]) -> bytes:
@@ -314,6 +389,7 @@ def _print(
     patch_id: str,
     head: str | None,
     found: list[Violation],
+    review: str | None = None,
 ) -> None:
     if json_mode:
         write_json(
@@ -333,4 +409,9 @@ def _print(
         out.write(f"not queued: {patch_id} would be refused (base {base}); fix the change or the options\n")
         return
     out.write(f"queued {patch_id} in {shown} (base {base})\n")
+    if review:
+        out.write(
+            f"a review ({review}) with no code change; git pod-promote records it on the task's branch\n"
+        )
+        return
     out.write("the change stays in your working tree; git pod-promote applies it on the task's branch\n")

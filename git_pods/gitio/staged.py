@@ -207,7 +207,8 @@ def marks_for(git_common: Path, tree: str) -> list[tuple[str, str]]:
     return out
 
 
-MESSAGE_KEYS = ("pod", "task", "patch-id", "pod-bundle")  # the trailers a commit-msg mark is keyed by
+# the trailers a commit-msg mark is keyed by
+MESSAGE_KEYS = ("pod", "task", "patch-id", "pod-bundle", "pod-review")
 
 
 def pod_trailers(text: str) -> dict[str, list[str]]:

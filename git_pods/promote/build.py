@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE, review_lines, verdict_of
 from git_pods.diffscan import DiffSyntaxError, FileChange, scan
 from git_pods.errors import GitFailed
 from git_pods.gitio.runner import Git
@@ -44,14 +44,19 @@ class NotApplied:
     expected: str | None = None  # the context git searched for
 
 
-def archive_paths(patch_id: str) -> dict[str, str]:
-    """Where promote commits a bundle's files: the diff in .patches/, the logs in .logs/<ID>/."""
-    return {
+ARCHIVED = (DIFF, TRACE, CHANGELOG, HANDOFF)
+
+
+def archive_paths(patch_id: str, names: Sequence[str] = ARCHIVED) -> dict[str, str]:
+    """Where promote commits a bundle's files: the diff in .patches/, the logs in .logs/<ID>/
+    (names: the files there are, e.g. a review answer's trace and handoff alone)."""
+    where = {
         DIFF: f"{PATCHES_DIR}/{patch_id}.diff",
         TRACE: f"{LOGS_DIR}/{patch_id}/{TRACE}",
         CHANGELOG: f"{LOGS_DIR}/{patch_id}/{CHANGELOG}",
         HANDOFF: f"{LOGS_DIR}/{patch_id}/{HANDOFF}",
     }
+    return {name: where[name] for name in names}
 
 
 def new_file_patch(path: str, data: bytes) -> bytes:
@@ -218,9 +223,15 @@ def tree_changes(
     return out
 
 
-def commit_message(changelog: Mapping[str, Any], trace: Mapping[str, Any], trailers: Sequence[str]) -> bytes:
+VERDICT_LABELS = {"approved": "Approved", "changes-requested": "Changes requested", "blocked": "Blocked"}
+
+
+def commit_message(
+    changelog: Mapping[str, Any], trace: Mapping[str, Any], trailers: Sequence[str], review_only: bool = False
+) -> bytes:
     """Subject from the changelog's title, else the trace's one-line summary, else the first
-    changelog entry; body from the changelog (body, entries); then the contract trailers."""
+    changelog entry; body from the changelog (body, entries) and a review's verdict and findings;
+    then the contract trailers. A review answer that changes nothing opens with its verdict."""
     entries = [e for e in changelog.get("entries") or [] if isinstance(e, dict)]
     described = [
         f"{e.get('type', 'changed')}: {_one_line(str(e.get('description', '')))}"
@@ -235,6 +246,9 @@ def commit_message(changelog: Mapping[str, Any], trace: Mapping[str, Any], trail
         subject = summary
     else:
         subject = _one_line(str(entries[0].get("description", ""))) if entries else ""
+    verdict = verdict_of(trace)
+    if review_only and verdict is not None:
+        subject = f"{VERDICT_LABELS[verdict]}: {subject}" if subject else f"Review: {verdict}"
     clipped = _clip(subject or "Promote a pod bundle")
     parts = [clipped]
     if clipped != (subject or clipped):
@@ -246,6 +260,9 @@ def commit_message(changelog: Mapping[str, Any], trace: Mapping[str, Any], trail
     said = only == clipped and not entries[0].get("breaking")  # the subject is the one entry
     if entries and not said:
         parts.append("\n".join(f"- {line}" for line in described))
+    reviewed = review_lines(trace)
+    if reviewed:
+        parts.append("\n".join(reviewed))
     if any("\n" in line or "\r" in line for line in trailers):  # checked before (GP225): never forge
         raise ValueError("a trailer spans lines")
     parts.append("\n".join(trailers))

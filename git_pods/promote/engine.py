@@ -12,11 +12,10 @@ from git_pods import ids
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
-    DIGESTED,
-    HANDOFF,
     PATCHES_DIR,
     QUEUE_DIR,
     TRACE,
+    archived_names,
     bundle_digest,
     in_folder,
 )
@@ -147,11 +146,12 @@ class Builder:
     def paths(self, candidate: Candidate) -> set[str]:
         """Every path the bundle's diff names (as git reads them), and its archive's."""
         try:
-            changes = scan(candidate.files[DIFF].decode("utf-8", "surrogateescape"), self.options.recount)
+            text = candidate.files.get(DIFF, b"").decode("utf-8", "surrogateescape")
+            changes = scan(text, self.options.recount)
         except DiffSyntaxError:
             changes = []
         named = {path for change in changes for path in change.paths}
-        return named | set(archive_paths(candidate.patch_id).values())
+        return named | set(_archive_of(candidate).values())
 
     def _runs(self, ready: Sequence[Candidate]) -> list[list[Candidate]]:
         """Consecutive bundles whose paths never meet (not the same path, not a file where the
@@ -197,8 +197,7 @@ class Builder:
 
     def _judge(self, candidate: Candidate) -> Outcome | None:
         """The bundle's own rules, with the target's policy; None when it may be applied."""
-        here = self.archived.get(f"{PATCHES_DIR}/{candidate.patch_id}.diff")
-        if here is not None:
+        if any(self.archived.get(p) is not None for p in archive_paths(candidate.patch_id).values()):
             return self._already(candidate)
         other = self._promoted_names().get(f"{candidate.patch_id}.diff".casefold())
         if other is not None:
@@ -245,7 +244,7 @@ class Builder:
             return outcome
         if found:
             return self.rejected(candidate, found)
-        if any(name not in candidate.files for name in DIGESTED):  # unreadable though present
+        if any(name not in candidate.files for name in candidate.needed):  # unreadable though present
             return self.rejected(
                 candidate,
                 [violation("GP200", "a bundle file could not be read", file=self.show(candidate.folder))],
@@ -253,18 +252,20 @@ class Builder:
         return None
 
     def _already(self, candidate: Candidate) -> Outcome:
-        names = archive_paths(candidate.patch_id)
-        contents = {name: self.archived.get(path) for name, path in names.items()}
-        if all(obj is not None for obj in contents.values()) and candidate.digest is not None:
-            there = bundle_digest({k: v.data for k, v in contents.items() if v is not None})
-            if there == candidate.digest:
+        mine = _archive_of(candidate)
+        contents = {name: self.archived.get(path) for name, path in mine.items()}
+        there = {p for p in archive_paths(candidate.patch_id).values() if self.archived.get(p) is not None}
+        same_files = there == set(mine.values())
+        if same_files and all(obj is not None for obj in contents.values()) and candidate.digest is not None:
+            digest = bundle_digest({k: v.data for k, v in contents.items() if v is not None})
+            if digest == candidate.digest:
                 where = (
                     self.target.branch
                     if self.target.old
                     else f"HEAD ({self.target.branch} would start there)"
                 )
                 return Outcome(
-                    candidate.patch_id, "already", branch=self.target.branch, digest=there, found_at=where
+                    candidate.patch_id, "already", branch=self.target.branch, digest=digest, found_at=where
                 )
         return self.rejected(
             candidate,
@@ -322,7 +323,7 @@ class Builder:
     def policy_on_result(self, changes: list[TreeChange], candidate: Candidate) -> list[Violation]:
         """Path policy on what git actually wrote (FACTS: git accepts names the diff disguised)."""
         pod = self.config.pods.get(candidate.pod or "")
-        ours = set(archive_paths(candidate.patch_id).values())
+        ours = set(_archive_of(candidate).values())
         out: list[Violation] = []
         shown = self.show(candidate.folder / DIFF)
         for change in changes:
@@ -358,15 +359,18 @@ class Builder:
         return out
 
 
+def _archive_of(candidate: Candidate) -> dict[str, str]:
+    """Where its files are archived: a review answer that changes nothing archives only its logs."""
+    return archive_paths(candidate.patch_id, archived_names(candidate.files))
+
+
 def _with_archive(candidate: Candidate) -> bytes:
     """The bundle's diff followed by new-file hunks that write its archive copy."""
-    diff = candidate.files[DIFF]
-    if not diff.endswith(b"\n"):
+    diff = b"" if candidate.review_only else candidate.files[DIFF]
+    if diff and not diff.endswith(b"\n"):
         diff += b"\n"
-    paths = archive_paths(candidate.patch_id)
-    return diff + b"".join(
-        new_file_patch(paths[name], candidate.files[name]) for name in (DIFF, TRACE, CHANGELOG, HANDOFF)
-    )
+    paths = _archive_of(candidate)
+    return diff + b"".join(new_file_patch(path, candidate.files[name]) for name, path in paths.items())
 
 
 def check_results(builder: Builder) -> tuple[dict[str, list[Violation]], set[str]]:
@@ -422,19 +426,21 @@ def built_for(
         )
         assert isinstance(expected, Expected), "a bundle that passed its checks has a valid trace"
         trailers = expected.lines() + ([f"Signed-off-by: {signoff}"] if signoff else [])
-        message = commit_message(parsed(candidate, CHANGELOG), parsed(candidate, TRACE), trailers)
+        trace = parsed(candidate, TRACE)
+        message = commit_message(parsed(candidate, CHANGELOG), trace, trailers, candidate.review_only)
         event: dict[str, object] = {
             "ts": now,
             "v": 1,
-            "event": "promoted",
+            "event": "reviewed" if candidate.review_only else "promoted",
             "pod": expected.pod,
             "task": expected.task,
             "patch": candidate.patch_id,
             "by": repo.by,
-            "added": added,
-            "deleted": deleted,
-            "files": files,
         }
+        if candidate.review_only:  # a review is no patch: velocity never counts it
+            event["verdict"] = candidate.verdict
+        else:
+            event.update(added=added, deleted=deleted, files=files)
         queued_here = tracked.get(f"{QUEUE_DIR}/{candidate.patch_id}") is not None
         made.append(
             Built(candidate.patch_id, tuple(builder.changes[candidate.patch_id]), message, event, queued_here)
@@ -450,6 +456,7 @@ def built_for(
                 pod=expected.pod,
                 task=expected.task,
                 digest=expected.digest,
+                verdict=candidate.verdict if candidate.review_only else None,
             )
         )
     return made, outcomes

@@ -33,6 +33,7 @@ class Outcome:
     pod: str | None = None
     task: str | None = None
     digest: str | None = None
+    verdict: str | None = None  # a review answer's verdict (it changes no code)
     keep: bool = False  # its queue copy is tracked on the branch checked out here: left for the merge
     leaves_with_merge: bool = False  # ... and the branch's commit deletes it (it forked with the copy)
     found_at: str | None = None  # for "already": where its record is (the branch, or the commit it starts at)

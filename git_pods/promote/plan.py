@@ -8,7 +8,16 @@ from pathlib import Path
 from types import MappingProxyType
 
 from git_pods import ids
-from git_pods.bundle import DIFF, DIGESTED, LOG_SCHEMAS, QUEUE_DIR, TRACE, bundle_digest
+from git_pods.bundle import (
+    DIFF,
+    LOG_SCHEMAS,
+    QUEUE_DIR,
+    REVIEW_ONLY_NEEDS,
+    TRACE,
+    bundle_digest,
+    needed_files,
+    verdict_of,
+)
 from git_pods.errors import UsageError
 from git_pods.record import record
 from git_pods.yamlsafe import YamlProblems, load
@@ -28,11 +37,22 @@ class Candidate:
     files: Mapping[str, bytes]  # the digested files that could be read
     pod: str | None
     task: str | None
+    verdict: str | None = None  # a review answer's verdict
+
+    @property
+    def needed(self) -> tuple[str, ...]:
+        """The files it must have: all four, or a review answer's trace and handoff."""
+        return needed_files(self.verdict, self.files.get(DIFF))
+
+    @property
+    def review_only(self) -> bool:
+        """A review or blocked answer that changes no code."""
+        return self.needed == REVIEW_ONLY_NEEDS
 
     @property
     def digest(self) -> str | None:
-        """The Pod-Bundle digest, when all four files are there."""
-        if any(name not in self.files for name in DIGESTED):
+        """The Pod-Bundle digest, when the files it needs are there."""
+        if any(name not in self.files for name in self.needed):
             return None
         return bundle_digest(self.files)
 
@@ -116,7 +136,7 @@ def read_candidate(folder: Path) -> Candidate:
                 files[name] = path.read_bytes()
             except OSError:
                 continue
-    pod = task = None
+    pod = task = verdict = None
     if TRACE in files:
         try:
             data = load(files[TRACE], TRACE).data
@@ -126,7 +146,8 @@ def read_candidate(folder: Path) -> Candidate:
             pod = data.get("pod") if isinstance(data.get("pod"), str) else None
             found = data.get("task_id")
             task = found if isinstance(found, str) and ids.is_task_id(found) else None
-    return Candidate(folder.name, folder, MappingProxyType(files), pod, task)
+            verdict = verdict_of(data)
+    return Candidate(folder.name, folder, MappingProxyType(files), pod, task, verdict)
 
 
 def branch_problem(name: str) -> str | None:

@@ -90,6 +90,9 @@ def _line(outcome: Outcome, dry_run: bool) -> str:
             f"; its queue copy is tracked here: once {outcome.branch} is merged, remove it "
             f"(git rm -r -q .patches/queue/{outcome.patch_id} && git commit)"
         )
+    if outcome.status == "promoted" and outcome.verdict:
+        commit = f" {outcome.commit[:12]}" if outcome.commit else ""
+        return f"{head} -> {outcome.branch}{commit} (review: {outcome.verdict}, no code change){kept}"
     if outcome.status == "promoted":
         commit = f" {outcome.commit[:12]}" if outcome.commit else ""
         size = (
@@ -110,7 +113,7 @@ def _as_json(outcome: Outcome, dry_run: bool) -> dict[str, object]:
         "status": outcome.status,
         "exit_code": outcome.exit,
     }
-    for key in ("branch", "commit", "pod", "task", "digest"):
+    for key in ("branch", "commit", "pod", "task", "digest", "verdict"):
         value = getattr(outcome, key)
         if value is not None:
             item[key] = value

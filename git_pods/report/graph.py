@@ -8,10 +8,12 @@ import re
 from collections.abc import Iterable, Mapping
 
 from git_pods.ids import TASK_ID
-from git_pods.record import record
+from git_pods.record import field, record
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
-_TRAILER = re.compile(r"^(Patch-Id|Pod|Task)[ \t]*:[ \t]*(\S[^\n]*)$", re.IGNORECASE | re.MULTILINE)
+_TRAILER = re.compile(
+    r"^(Patch-Id|Pod|Task|Pod-Review)[ \t]*:[ \t]*(\S[^\n]*)$", re.IGNORECASE | re.MULTILINE
+)
 
 
 @record
@@ -20,6 +22,7 @@ class Log:
     times: dict[str, int]
     trailers: dict[str, list[tuple[str, str | None, str | None]]]  # commit -> (patch, pod, task)
     reverts: tuple[str, ...] = ()
+    reviews: dict[str, str] = field(default_factory=dict)  # patch id -> verdict (Pod-Review trailer)
 
 
 def parse_log(raw: tuple[bytes, bytes]) -> Log:
@@ -37,20 +40,22 @@ def parse_log(raw: tuple[bytes, bytes]) -> Log:
         parents[sha] = parent_list.split()
         times[sha] = int(when or 0)
     trailers: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    reviews: dict[str, str] = {}
     for entry in claims.decode("utf-8", "surrogateescape").split("\0"):
         sha, sep, message = entry.partition("\x1f")
         if sep and sha in parents:
-            trailers[sha] = _claims(message)
-    return Log(parents, times, trailers, tuple(reverts))
+            trailers[sha] = _claims(message, reviews)
+    return Log(parents, times, trailers, tuple(reverts), reviews)
 
 
-def _claims(message: str) -> list[tuple[str, str | None, str | None]]:
+def _claims(message: str, reviews: dict[str, str]) -> list[tuple[str, str | None, str | None]]:
     """(patch id, pod, task) for each `Patch-Id:` line of a message, with the `Pod:` and `Task:` of
-    its own paragraph (a squash merge's message has one per squashed commit), else the message's."""
+    its own paragraph (a squash merge's message has one per squashed commit), else the message's.
+    A paragraph's `Pod-Review:` marks its one patch id as a review answer (into reviews)."""
     found: list[tuple[list[str], str | None, str | None]] = []
     first_pod = first_task = None
     for paragraph in _PARAGRAPH.split(message):
-        patches, pod, task = [], None, None
+        patches, pod, task, verdict = [], None, None, None
         for match in _TRAILER.finditer(paragraph):
             key, value = match.group(1).lower(), match.group(2).strip()
             if key == "patch-id":
@@ -59,9 +64,13 @@ def _claims(message: str) -> list[tuple[str, str | None, str | None]]:
                 pod = value
             elif key == "task" and task is None and TASK_ID.fullmatch(value):
                 task = value
+            elif key == "pod-review" and verdict is None:
+                verdict = value
         first_pod, first_task = first_pod or pod, first_task or task
         if patches:
             found.append((patches, pod, task))
+            if verdict is not None and len(patches) == 1:
+                reviews.setdefault(patches[0], verdict)
     return [(p, pod or first_pod, task or first_task) for patches, pod, task in found for p in patches]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
@@ -110,9 +110,24 @@ class Patch:
 
 
 @record
+class Review:
+    """A review or blocked answer that changed no code: its `reviewed` event (else the commit
+    carrying its `Pod-Review` trailer, for a clone without the notes). It is no patch: velocity
+    never counts it, the task's review figures do."""
+
+    id: str
+    pod: str | None = None
+    task: str | None = None
+    verdict: str | None = None
+    at: datetime | None = None
+    commits: tuple[str, ...] = ()
+
+
+@record
 class Task:
     """A task: feature is the first segment of its id (F2.1 -> F2); completed_at is when its last
-    patch was delivered, once all its patches are (None while any is not)."""
+    patch was delivered, once all its patches are (None while any is not). review_rounds: the
+    runs of reviews with no patch between them (a patch, two reviews, a patch, a review: 2)."""
 
     id: str
     feature: str
@@ -120,6 +135,8 @@ class Task:
     completed_at: datetime | None = None
     patches: tuple[str, ...] = ()
     pods: tuple[str, ...] = ()
+    reviews: tuple[str, ...] = ()
+    review_rounds: int = 0
 
 
 @record
@@ -152,6 +169,7 @@ class History:
     patches: Mapping[str, Patch] = _EMPTY
     tasks: Mapping[str, Task] = _EMPTY
     tags: tuple[Tag, ...] = ()
+    reviews: Mapping[str, Review] = _EMPTY
     rewritten_from: Mapping[str, tuple[str, ...]] = _EMPTY
     warnings: tuple[ReadWarning, ...] = ()
     commit_count: int = 0
@@ -207,13 +225,15 @@ def read_history(
     delivered = delivered_by(log, ((t.name, t.commit) for t in tags))
     events, rewritten = _events(notes, accepted, log, warnings)
     patches = _patches(events, log, accepted, delivered, tags)
+    reviews = _reviews(events, log, patches)
     return History(
         default_branch=default_branch,
         default_tip=tip,
         events=tuple(events),
         patches=MappingProxyType(patches),
-        tasks=MappingProxyType(tasks_of(events, patches)),
+        tasks=MappingProxyType(tasks_of(events, patches, reviews=reviews, parents=log.parents)),
         tags=tuple(tags),
+        reviews=MappingProxyType(reviews),
         rewritten_from=MappingProxyType(rewritten),
         warnings=tuple(warnings),
         commit_count=len(log.parents),
@@ -415,8 +435,52 @@ def _patches(
     }
 
 
+def _depths(parents: Mapping[str, list[str]], commits: Iterable[str]) -> dict[str, int]:
+    """Each commit's generation: the longest parent chain below it (iterative: no recursion limit)."""
+    depth: dict[str, int] = {}
+    for start in commits:
+        stack = [start]
+        while stack:
+            commit = stack[-1]
+            if commit in depth:
+                stack.pop()
+                continue
+            pending = [p for p in parents.get(commit, []) if p not in depth and p in parents]
+            if pending:
+                stack.extend(pending)
+                continue
+            depth[commit] = 1 + max((depth[p] for p in parents.get(commit, []) if p in depth), default=0)
+            stack.pop()
+    return depth
+
+
+def _reviews(events: Iterable[Event], log: Log, patches: dict[str, Patch]) -> dict[str, Review]:
+    """The review answers, taken out of patches: those a `reviewed` event or a `Pod-Review`
+    trailer names (a review's promote writes no `promoted` event)."""
+    verdicts = dict(log.reviews)
+    at: dict[str, datetime] = {}
+    for event in events:
+        if event.kind == "reviewed" and event.known and event.patch and PATCH_ID.fullmatch(event.patch):
+            verdict = event.extra.get("verdict")
+            verdicts.setdefault(event.patch, verdict if isinstance(verdict, str) else "")
+            at.setdefault(event.patch, event.ts)
+    out = {}
+    for patch_id in sorted(verdicts):
+        patch = patches.pop(patch_id, None)
+        if patch is None:
+            continue
+        when = at.get(patch_id, patch.promoted_at)
+        verdict = verdicts[patch_id] or None
+        out[patch_id] = Review(patch_id, patch.pod, patch.task, verdict, when, patch.commits)
+    return out
+
+
 def tasks_of(
-    events: Iterable[Event], patches: Mapping[str, Patch], superseded: Collection[str] = ()
+    events: Iterable[Event],
+    patches: Mapping[str, Patch],
+    superseded: Collection[str] = (),
+    reviews: Mapping[str, Review] = _EMPTY,
+    parents: Mapping[str, list[str]] = _EMPTY,
 ) -> dict[str, Task]:
     """Tasks from the events and patches; a superseded patch (a later patch's trace corrects it) is
     no part of its task, nor is a patch never promoted (rejected only)."""
@@ -443,10 +507,16 @@ def tasks_of(
             and TASK_ID.fullmatch(patch.task)
         ):
             entry(patch.task)["patches"].append(patch.id)
+    for review in reviews.values():
+        if review.task is not None and TASK_ID.fullmatch(review.task):
+            entry(review.task).setdefault("reviews", []).append(review.id)
+    named = [c for r in reviews.values() for c in r.commits]
+    depth = _depths(parents, named + [c for p in patches.values() for c in p.commits]) if named else {}
     out = {}
     for task, item in sorted(found.items()):
         mine = [patches[p] for p in item["patches"]]
         done = [p.delivered_at for p in mine if p.delivered_at is not None]
+        judged = [reviews[r] for r in item.get("reviews", [])]
         out[task] = Task(
             id=task,
             feature=task.split(".", 1)[0],
@@ -454,5 +524,27 @@ def tasks_of(
             completed_at=max(done) if mine and len(done) == len(mine) else None,
             patches=tuple(item["patches"]),
             pods=tuple(item["pods"]),
+            reviews=tuple(r.id for r in judged),
+            review_rounds=_rounds(mine, judged, depth),
         )
     return out
+
+
+def _rounds(patches: Sequence[Patch], reviews: Sequence[Review], depth: Mapping[str, int]) -> int:
+    """How many runs of reviews the task's timeline holds, a patch ending each run. Times tie
+    within a second (one promote of several bundles): the commits' depth in history orders them."""
+    far = datetime.max.replace(tzinfo=timezone.utc)
+
+    def deepest(commits: Sequence[str]) -> int:
+        return min((depth[c] for c in commits if c in depth), default=0)
+
+    timeline = sorted(
+        [(p.promoted_at or far, deepest(p.commits), 0) for p in patches]
+        + [(r.at or far, deepest(r.commits), 1) for r in reviews],
+    )
+    rounds, last = 0, 0
+    for _when, _depth, kind in timeline:
+        if kind == 1 and last != 1:
+            rounds += 1
+        last = kind
+    return rounds

@@ -43,11 +43,13 @@ def with_journeys(history: History, ledgers: Mapping[str, Sequence[Sequence[Any]
     if not extra:
         return history
     events = sorted((*history.events, *extra), key=lambda e: (e.ts, e.kind, e.commit))
-    return replace(history, events=tuple(events), tasks=MappingProxyType(tasks_of(events, history.patches)))
+    tasks = tasks_of(events, history.patches, reviews=history.reviews, parents=history.parents)
+    return replace(history, events=tuple(events), tasks=MappingProxyType(tasks))
 
 
 def without_superseded(history: History, superseded: Collection[str]) -> History:
     """history with the patches later patches supersede left out of their tasks."""
     if not superseded:
         return history
-    return replace(history, tasks=MappingProxyType(tasks_of(history.events, history.patches, superseded)))
+    tasks = tasks_of(history.events, history.patches, superseded, history.reviews, history.parents)
+    return replace(history, tasks=MappingProxyType(tasks))

@@ -53,6 +53,7 @@ def velocity_md(v: Velocity, tz: tzinfo, chart: str | None) -> str:
     lines = ["# Velocity", "", f"**Window:** {md(span(v.window, tz))}", ""]
     lines += ["Patches and tasks per pod in the window, counted where each step happened.", ""]
     head = ["Pod", "Promoted", "Accepted", "Delivered", "Tasks done", "Lines +", "Lines −", "Rejected"]
+    head.append("Reviews")
     rows = [
         [
             md(r.pod) if r.pod != "*" else "**All pods**",
@@ -63,10 +64,12 @@ def velocity_md(v: Velocity, tz: tzinfo, chart: str | None) -> str:
             r.added,
             r.deleted,
             r.rejected,
+            r.reviewed,
         ]
         for r in (*v.pods, v.totals)
     ]
-    lines += _table(head, rows, "lrrrrrrr")
+    lines += _table(head, rows, "lrrrrrrrr")
+    lines += ["", "Reviews: review and blocked answers that changed no code (they are no patches)."]
     lines += ["", "## Lead times (medians)", ""]
     head = ["Pod", *(STAGE_NAMES[s] for s in STAGES), "handoff cycle"]
     rows = [
@@ -178,6 +181,12 @@ def retro_facts_md(r: Retro, tz: tzinfo) -> str:
     lines.append(f"- **Rework:** {len(r.rework)} patch(es) superseded or reverted")
     for w in r.rework[:10]:
         lines.append(f"  - {md(w.patch)} {w.how} by {md(w.by[:12] if w.how == 'reverted' else w.by)}")
+    total_reviews = sum(t.reviews for t in r.reviews)
+    lines.append(f"- **Reviews:** {total_reviews} on {len(r.reviews)} task(s)")
+    for t in r.reviews[:10]:
+        rounds = f"{t.rounds} round{'s' if t.rounds != 1 else ''}"
+        latest = f", latest {md(t.verdict)}" if t.verdict else ""
+        lines.append(f"  - {md(t.task)}: {t.reviews} review{'s' if t.reviews != 1 else ''}, {rounds}{latest}")
     lines.append(f"- **Bypasses:** {len(r.bypasses)} commit(s) skipped the hooks")
     for e in r.bypasses[:10]:
         lines.append(

@@ -35,6 +35,7 @@ class PodFigures:
     added: int = 0
     deleted: int = 0
     rejected: int = 0
+    reviewed: int = 0  # review answers (no code change) given in the window
     lead_times: Mapping[str, float | None] | None = None
     handoff_cycle: float | None = None
 
@@ -101,6 +102,9 @@ class Facts:
         for patch in history.patches.values():  # from history too: a clone may lack the notes
             if patch.task and patch.pod and patch.promoted_at is not None:
                 self.promotes.setdefault((patch.task, patch.pod), []).append(patch.promoted_at)
+        for review in history.reviews.values():  # a review answers a handoff as a patch does
+            if review.task and review.pod and review.at is not None:
+                self.promotes.setdefault((review.task, review.pod), []).append(review.at)
         for event in history.events:
             if event.task is None:
                 continue
@@ -202,6 +206,9 @@ def figures(facts: Facts, window: Window, *, with_times: bool = False) -> list[P
     for event in history.events:
         if event.kind == "rejected" and event.ts in window:
             bump(event.pod, "rejected")
+    for review in history.reviews.values():
+        if review.at in window:
+            bump(review.pod, "reviewed")
     for task in history.tasks.values():
         if facts.completed.get(task.id) in window:
             for pod in {history.patches[p].pod for p in task.patches} - {None}:
@@ -225,6 +232,7 @@ def figures(facts: Facts, window: Window, *, with_times: bool = False) -> list[P
                 added=row.get("added", 0),
                 deleted=row.get("deleted", 0),
                 rejected=row.get("rejected", 0),
+                reviewed=row.get("reviewed", 0),
                 lead_times={s: median(v) for s, v in spans.get(pod, {}).items()} if with_times else None,
                 handoff_cycle=median(cycles.get(pod, [])),
             )

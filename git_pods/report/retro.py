@@ -45,6 +45,16 @@ class Rework:
 
 
 @record
+class TaskReviews:
+    """A task's reviews in the window: how many, its review rounds in all, the latest verdict."""
+
+    task: str
+    reviews: int
+    rounds: int
+    verdict: str | None
+
+
+@record
 class Retro:
     window: Window
     rejections: tuple[Event, ...]
@@ -54,6 +64,7 @@ class Retro:
     slowest: tuple[Handoff, ...]
     idle: tuple[str, ...]
     questions: tuple[tuple[str, str], ...]
+    reviews: tuple[TaskReviews, ...] = ()
 
 
 def retro(facts: Facts, window: Window, superseded: Mapping[str, str], reverts: Sequence[Revert]) -> Retro:
@@ -84,7 +95,14 @@ def retro(facts: Facts, window: Window, superseded: Mapping[str, str], reverts: 
     delivered = {p.pod for p in history.patches.values() if p.delivered_at in window}
     idle = tuple(p for p in facts.pods if p not in delivered)
     ordered_rules = dict(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])))
+    reviews = []
+    for task in history.tasks.values():
+        mine = sorted((history.reviews[r] for r in task.reviews), key=lambda r: (r.at is None, r.at, r.id))
+        inside = [r for r in mine if r.at in window]
+        if inside:
+            reviews.append(TaskReviews(task.id, len(inside), task.review_rounds, inside[-1].verdict))
     made = Retro(window, rejections, ordered_rules, tuple(rework), bypasses, slowest, idle, ())
+    made = replace(made, reviews=tuple(reviews))
     return replace(made, questions=tuple(questions(made)))
 
 
@@ -103,6 +121,16 @@ def questions(facts: Retro) -> list[tuple[str, str]]:
     if facts.rework:
         out.append(
             ("rework", f"{len(facts.rework)} patch(es) were reworked: what did the first attempt miss?")
+        )
+    many = [r for r in facts.reviews if r.rounds > 1]
+    if many:
+        most = max(many, key=lambda r: (r.rounds, r.task))
+        out.append(
+            (
+                "review-rounds",
+                f"{len(many)} task(s) needed more than one review round ({most.task}: {most.rounds}): "
+                "what did the change miss that the review found?",
+            )
         )
     if facts.bypasses:
         out.append(
