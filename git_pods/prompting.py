@@ -427,13 +427,22 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     blocked["steps"] = ["<what you tried>"]
     blocked["review"] = {"verdict": "blocked", "findings": ["<what you need: a file, a decision, access>"]}
     blocked_to = {"from": pod, "to": sender, "reason": "<what would unblock the task>"}
-    blocked_to["related_patch"] = f"{patch_id}.diff"
+    blocked_to["related_patch"] = patch_id
+    verdict_to = {**handoff, "related_patch": patch_id}
+    first = not (packet.get("from_handoff") or {}).get("from")
+    back = (
+        f"to yourself ({pod}): no pod sent you this task, so the lead reads your findings and reassigns it"
+        if first
+        else f"back to {sender}, who sent it (or to yourself, {pod}, for the lead to reassign)"
+    )
     return "\n".join(
         [
             "=== HOW TO ANSWER ===",
             f"Answer with one bundle named {patch_id}, of one of three kinds. Use the patch id {patch_id}",
-            f"in every file; handoff_log.yaml's related_patch names it as {patch_id}.diff, though a",
-            f"diff file is always called {DIFF}.",
+            "in every file; handoff_log.yaml's related_patch names it (a change's as "
+            f"{patch_id}.diff, though",
+            f"the diff file itself is always called {DIFF}). The files are YAML: put a value in double",
+            'quotes when it holds ": " or " #", or starts with a character such as [ { * & ! | > \' " % @ `.',
             "",
             "1. A CHANGE (code, tests, docs): four files.",
             f"- {DIFF}: a unified diff against commit {base} (as `git diff --binary` writes it).",
@@ -462,11 +471,11 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
             f"# {TRACE}",
             _yaml(review).rstrip("\n"),
             f"# {HANDOFF}",
-            _yaml(handoff).rstrip("\n"),
+            _yaml(verdict_to).rstrip("\n"),
             "",
-            f"3. BLOCKED (you cannot do the task as given): {TRACE} with review: verdict blocked and",
-            f"findings saying what you need, and {HANDOFF} handing the task back to {sender}",
-            "(or to yourself, for the lead to reassign); no diff, no changelog. The smallest valid one:",
+            "3. BLOCKED (you cannot do the task as given: a document, decision or access it needs is",
+            f"missing): {TRACE} with review: verdict blocked and findings saying exactly what you need,",
+            f"and {HANDOFF} handing the task {back}; no diff, no changelog. The smallest valid one:",
             "",
             f"# {TRACE}",
             _yaml(blocked).rstrip("\n"),

@@ -90,6 +90,7 @@ def test_a_review_from_a_chat_download_is_recorded_on_the_task_branch(promoted: 
     done = promote(promoted, QA)
     assert done.code == 0, done.text
     assert "(review: approved, no code change)" in done.out
+    assert "1 bundle: 1 recorded as reviews" in done.out
     tip = git(promoted, "rev-parse", "pods/F2.1").strip()
     assert git(promoted, "rev-parse", f"{tip}^").strip() == before
     # the commit archives the two logs and nothing else: no diff, no code
@@ -361,3 +362,21 @@ def test_a_wrong_review_submit_is_a_usage_error_and_queues_nothing(
     assert done.code == 2, done.text
     assert message in done.err
     assert not list((promoted / ".patches/queue").glob("patch_*"))
+
+
+@pytest.mark.parametrize(
+    ("verdict", "summary", "subject"),
+    [
+        ("approved", "The parser meets its criteria", "Approved: The parser meets its criteria"),
+        ("blocked", "Blocked: the style guide is missing", "Blocked: the style guide is missing"),
+        ("changes-requested", "changes requested: empty input", "changes requested: empty input"),
+        ("approved", "", "Review: approved"),
+    ],
+)
+def test_a_review_subject_says_its_verdict_once(verdict: str, summary: str, subject: str) -> None:
+    from git_pods.promote.build import commit_message
+
+    trace = {"summary": summary, "review": {"verdict": verdict, "findings": ["x"]}}
+    message = commit_message({}, trace, ["Pod: qa-pod"], review_only=True).decode()
+    assert message.split("\n", 1)[0] == subject
+    assert f"Verdict: {verdict}\n- finding: x" in message

@@ -248,7 +248,11 @@ def commit_message(
         subject = _one_line(str(entries[0].get("description", ""))) if entries else ""
     verdict = verdict_of(trace)
     if review_only and verdict is not None:
-        subject = f"{VERDICT_LABELS[verdict]}: {subject}" if subject else f"Review: {verdict}"
+        label = VERDICT_LABELS[verdict]
+        if not subject:
+            subject = f"Review: {verdict}"
+        elif not subject.casefold().startswith(label.casefold()):  # "Blocked: ..." says it already
+            subject = f"{label}: {subject}"
     clipped = _clip(subject or "Promote a pod bundle")
     parts = [clipped]
     if clipped != (subject or clipped):

@@ -20,6 +20,7 @@ _LABEL = {
     "rejected": ("rejected", "would reject"),
     "not-applied": ("not applied", "would not apply"),
     "blocked": ("not promoted", "would not promote"),
+    "reviewed": ("recorded as reviews", "would record as reviews"),  # promoted, no code change
 }
 
 
@@ -67,7 +68,8 @@ def report(
                 out.write(f"    | {text}\n")
     counts: dict[str, int] = {}
     for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        kind = "reviewed" if outcome.status == "promoted" and outcome.verdict else outcome.status
+        counts[kind] = counts.get(kind, 0) + 1
     label = 1 if dry_run else 0
     parts = [f"{n} {_LABEL[s][label]}" for s, n in counts.items()]
     total = f"{len(outcomes)} bundle{'s' if len(outcomes) != 1 else ''}: " + (
