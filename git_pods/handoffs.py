@@ -48,6 +48,17 @@ def holder(data: dict[str, Any]) -> str:
     return current
 
 
+def closed(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The ledger's `closed` entry when the task is closed: one made since the current assignment
+    (assigning the task again reopens it)."""
+    since = ledger.when(data.get("created"))
+    found = None
+    for entry in data.get("history") or []:
+        if entry.get("event") == "closed" and ledger.when(entry.get("time")) >= since:
+            found = entry
+    return found
+
+
 def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
     """A bundle's files: promoted (in HEAD or on a pods/* branch), or queued. Its trace and handoff
     must be there; a review answer that changes nothing has no diff, maybe no changelog."""

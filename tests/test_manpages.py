@@ -18,8 +18,8 @@ from git_pods.errors import ExitCode
 MAN_DIR = Path(__file__).resolve().parents[1] / "man" / "man1"
 SECTIONS = (".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", '.SH "EXIT STATUS"')
 SCRIPTS = {
-    "init", "assign", "submit", "status", "intake", "promote",
-    "handoff", "validate", "verify", "report", "sync", "doctor",
+    "init", "assign", "submit", "status", "intake", "promote", "handoff",
+    "reject", "requeue", "close", "validate", "verify", "report", "sync", "doctor",
 }  # fmt: skip
 
 
@@ -35,7 +35,7 @@ def flags_of(verb: str) -> list[str]:
 
 def test_every_verb_has_a_page() -> None:
     assert set(manpage.VERBS) == SCRIPTS
-    assert len(manpage.VERBS) == 12
+    assert len(manpage.VERBS) == 15
     pages = {path.name for path in MAN_DIR.glob("git-pod-*.1")}
     assert pages == {manpage.page_name(verb) for verb in manpage.VERBS}
 

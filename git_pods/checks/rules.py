@@ -479,6 +479,29 @@ _RULES = [
         "move the folder out of the queue and run git pod-intake on it",
     ),
     _r(
+        "GP404",
+        "rejected by the lead",
+        "The lead rejected the queued bundle (git pod-reject) with the reason in reason.yaml. It is "
+        "kept in .patches/rejected/<ID>/ with its files as they were, and a rejected event is noted.",
+        "read the reason; git pod-requeue <ID> puts the bundle back in the queue",
+    ),
+    _r(
+        "GP405",
+        "another attempt was chosen",
+        "Several answers to one prompt were queued as attempts (a patch id and <id>-2, <id>-3...); "
+        "the lead promoted another of them, so this one was moved to .patches/rejected/ as not "
+        "chosen. Nothing was lost.",
+        "git pod-requeue <ID> puts it back in the queue if it is wanted after all",
+    ),
+    _r(
+        "GP406",
+        "several attempts at one prompt",
+        "Two or more queued bundles are attempts at the same prompt (a patch id and <id>-2...). "
+        "Only one of them can be promoted: promote the one you choose by its id, and the others "
+        "then move to .patches/rejected/ as not chosen (GP405).",
+        "git pod-status shows the attempts side by side; git pod-promote <the chosen ID>",
+    ),
+    _r(
         "GP500",
         "promoted record changed",
         "Promoted records never change: once .patches/<ID>.diff and .logs/<ID>/ are committed they "
@@ -730,6 +753,13 @@ _RULES = [
         "the receiving pod.",
         "hand off to one of the pods listed, change the pod's next in .pods/config.yaml, or --force "
         "(recorded in the ledger as forced)",
+    ),
+    _r(
+        "GP706",
+        "task closed",
+        "The task's ledger says it was closed (git pod-close, done or abandoned): it holds no pod and "
+        "takes no handoff until it is assigned again.",
+        "assign it again (git pod-assign --to POD --task ID) to reopen it",
     ),
     _r(
         "GP810",

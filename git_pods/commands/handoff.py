@@ -72,6 +72,14 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
             f"task {task} has no ledger ({path})",
             hint=f"assign it first: git pod-assign --to POD --task {task}",
         )
+    ended = handoffs.closed(existing)
+    if ended is not None:
+        raise Refused(
+            f"{task} was closed ({ended.get('state')}, {ended.get('time')}): it takes no handoff",
+            rule="GP706",
+            file=path,
+            hint=f"assign it again to reopen it: git pod-assign --to {to} --task {task}",
+        )
     sender = options.sender or handoffs.holder(existing)
     if sender not in config.pods:
         raise UsageError(f"--from {sender}: unknown pod", hint=f"one of: {', '.join(config.pods)}")

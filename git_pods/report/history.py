@@ -43,6 +43,7 @@ KINDS = frozenset(
         "delivered",
         "bypass-detected",
         "rewritten",
+        "closed",
     )
 )
 _STR_KEYS = ("pod", "task", "patch", "by", "to", "how")
@@ -137,6 +138,8 @@ class Task:
     pods: tuple[str, ...] = ()
     reviews: tuple[str, ...] = ()
     review_rounds: int = 0
+    closed_at: datetime | None = None  # `git pod-close` (and not assigned again since)
+    closed_as: str | None = None  # done or abandoned
 
 
 @record
@@ -495,6 +498,11 @@ def tasks_of(
         item = entry(event.task)
         if event.kind == "assigned" and item["assigned_at"] is None:
             item["assigned_at"] = event.ts
+        if event.kind == "assigned":  # assigning again reopens a closed task
+            item["closed"] = None
+        elif event.kind == "closed":
+            state = event.extra.get("state")
+            item["closed"] = (event.ts, state if state in ("done", "abandoned") else "done")
         for pod in (event.pod, event.to):
             if pod and pod not in item["pods"]:
                 item["pods"].append(pod)
@@ -526,6 +534,8 @@ def tasks_of(
             pods=tuple(item["pods"]),
             reviews=tuple(r.id for r in judged),
             review_rounds=_rounds(mine, judged, depth),
+            closed_at=item["closed"][0] if item.get("closed") else None,
+            closed_as=item["closed"][1] if item.get("closed") else None,
         )
     return out
 

@@ -116,7 +116,11 @@ class Facts:
         for times in self.promotes.values():
             times.sort()
         self.handoffs = tuple(self._handoffs(history.events))
-        self.completed = {t.id: t.completed_at for t in history.tasks.values()}
+        self.completed = {  # delivered, or closed as done (a task with nothing to deliver)
+            t.id: t.completed_at or (t.closed_at if t.closed_as == "done" else None)
+            for t in history.tasks.values()
+        }
+        self.abandoned = {t.id: t.closed_at for t in history.tasks.values() if t.closed_as == "abandoned"}
 
     def holder(self, task: str, at: datetime) -> str | None:
         """Who holds task at a moment: the pod of its latest assignment or handoff by then."""
@@ -258,7 +262,7 @@ def burndown(facts: Facts, window: Window, tz: tzinfo) -> Burndown:
         and (window.end is None or known[t.id] < window.end)  # type: ignore[operator]
         and not ((finished := facts.completed.get(t.id)) is not None and finished < start)
     ]
-    changes: list[tuple[datetime, int, Task]] = []  # (when, 0 known / 1 delivered, task): one sweep
+    changes: list[tuple[datetime, int, Task]] = []  # (when, 0 known / 1 delivered / 2 abandoned, task)
     for t in scope:
         seen = known[t.id]
         assert seen is not None  # scope holds known tasks only
@@ -266,6 +270,9 @@ def burndown(facts: Facts, window: Window, tz: tzinfo) -> Burndown:
         finished = facts.completed.get(t.id)
         if finished is not None:
             changes.append((max(finished, seen), 1, t))
+        dropped = facts.abandoned.get(t.id)
+        if finished is None and dropped is not None:  # given up: no longer outstanding, not delivered
+            changes.append((max(dropped, seen), 2, t))
     changes.sort(key=lambda c: (c[0], c[1], c[2].id))
     columns: dict[str, list[int | None]] = {k: [] for k in ("to", "td", "fo", "fd")}
     tasks_known = tasks_done = 0
@@ -283,6 +290,9 @@ def burndown(facts: Facts, window: Window, tz: tzinfo) -> Burndown:
             if kind == 0:
                 tasks_known += 1
                 open_in[task.feature] = open_in.get(task.feature, 0) + 1
+            elif kind == 2:
+                tasks_known -= 1
+                open_in[task.feature] -= 1
             else:
                 tasks_done += 1
                 open_in[task.feature] -= 1
@@ -296,7 +306,7 @@ def burndown(facts: Facts, window: Window, tz: tzinfo) -> Burndown:
     cutoff = min(window.end, facts.now) if window.end is not None else facts.now
     open_tasks = []
     for t in sorted(scope, key=lambda t: t.id):
-        done_at = facts.completed.get(t.id)
+        done_at = facts.completed.get(t.id) or facts.abandoned.get(t.id)
         if done_at is not None and done_at < cutoff:
             continue
         mine = [history.patches[p] for p in t.patches]

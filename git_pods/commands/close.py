@@ -1,0 +1,106 @@
+"""`git pod-close`: a task is finished (done) or given up (abandoned): a `closed` entry appended to
+its ledger, committed alone with a `closed` event, so it stops showing as held. Assigning the task
+again reopens it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from git_pods import handoffs, ids, ledger
+from git_pods.commands.assign import ledger_at_head
+from git_pods.commands.output import write_json
+from git_pods.config import load_config
+from git_pods.errors import Refused, UsageError
+from git_pods.gitio.notes import event_line
+from git_pods.gitio.onefile import commit_file
+from git_pods.gitio.runner import Git, require_root
+
+STATES = ("done", "abandoned")
+
+
+def run(
+    task: str | None,
+    state: str | None,
+    reason: str | None,
+    cwd: Path,
+    out: TextIO,
+    err: TextIO,
+    json_mode: bool = False,
+) -> int:
+    if not task or not ids.is_task_id(task):
+        raise UsageError(
+            f"{task!r} is not a valid task id" if task else "name the task", hint="git pod-close F2.1 --done"
+        )
+    if state not in STATES:
+        raise UsageError(
+            "pass one of --done and --abandoned, not both"
+            if state
+            else "say how it ended: --done or --abandoned",
+            hint=f"git pod-close {task} --abandoned --reason 'superseded by F3'",
+        )
+    problem = ledger.text_problem(reason)
+    if problem:
+        raise UsageError(problem, hint="write the reason as UTF-8 text")
+    root = require_root(cwd)
+    git = Git(root)
+    config, _ = load_config(root)
+    path = ledger.path_of(task)
+    head, raw = ledger_at_head(git, root, path, no_commit=False)
+    existing = ledger.load(raw, path, config.yaml_max_bytes)
+    if existing is None:
+        raise UsageError(f"task {task} has no ledger ({path})", hint="git pod-status lists the tasks")
+    earlier = handoffs.closed(existing)
+    if earlier is not None and earlier.get("state") == state:
+        err.write(
+            f"git pod-close: {task} is already closed ({state}, {earlier.get('time')}); nothing changed\n"
+        )
+        if json_mode:
+            write_json(out, "close", 0, [], task=task, state=state, already=True)
+        return 0
+    if earlier is not None:
+        raise Refused(
+            f"{task} is already closed ({earlier.get('state')}, {earlier.get('time')})",
+            rule="GP706",
+            file=path,
+            hint=f"assign it again to reopen it: git pod-assign --to POD --task {task}",
+        )
+    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
+    by = ident.rsplit(" ", 2)[0]
+    now = ledger.now()
+    entry: dict[str, object] = {"event": "closed", "state": state, "time": now, "by": by}
+    text = " ".join((reason or "").split())
+    if text:
+        entry["reason"] = text
+    holder = handoffs.holder(existing)
+    updated = dict(existing)
+    updated["history"] = [*(existing.get("history") or []), entry]
+    data = ledger.dump(updated)
+    broken = ledger.checked(data, path, config.yaml_max_bytes)
+    if broken:
+        for item in broken:
+            err.write(item.format_text() + "\n")
+        raise Refused(
+            "the ledger would not be valid with this entry; nothing was closed", rule=broken[0].rule
+        )
+    event = {
+        "ts": now[:19] + "Z",
+        "v": 1,
+        "event": "closed",
+        "pod": holder,
+        "task": task,
+        "state": state,
+        "by": by,
+    }
+    message = f"Close {task} ({state})\n\n{text or f'Closed as {state}.'}\n\nTask: {task}\n"
+    dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
+    commit = commit_file(
+        git, root, Path(dirs), path, data, message, event_line(event), config.notes_ref, head
+    ).commit
+    if json_mode:
+        write_json(out, "close", 0, [], task=task, state=state, held_by=holder, commit=commit)
+        return 0
+    err.write(
+        f"git pod-close: {task} closed ({state}), it was held by {holder}; committed {path} ({commit[:12]})\n"
+    )
+    return 0
