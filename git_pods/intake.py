@@ -170,7 +170,30 @@ def scan(folder: Path) -> tuple[list[Download], list[Violation], set[Path]]:
         made = _download(path, "", path.name, kind, path.read_bytes(), problems)
         if made is not None:
             found.append(made)
+    found += _whole_files_folder(folder / FILES, problems)
     return found, problems, keep
+
+
+def _whole_files_folder(top: Path, problems: list[Violation]) -> list[Download]:
+    """An answer's files/<path> written as a folder beside its logs (an agent, or a chat answer
+    saved by hand): each regular file is a whole file at its repository path. Links are refused."""
+    if not top.is_dir() or top.is_symlink():
+        return []
+    out: list[Download] = []
+    total = 0
+    for path in sorted(top.rglob("*")):
+        inner = path.relative_to(top).as_posix()
+        if path.is_symlink():  # the folder is left whole where it is: nothing of it is taken
+            problems.append(violation("GP210", f"{FILES}/{inner} is a symbolic link", file=str(path)))
+            return []
+        if not path.is_file():
+            continue
+        total += path.stat().st_size
+        if total > MAX_FILE or len(out) >= MAX_ZIP_MEMBERS:
+            problems.append(violation("GP102", f"{FILES}/ holds too much to be one answer", file=str(top)))
+            return []
+        out.append(Download(top, inner, inner, FILES, path.read_bytes(), None))
+    return out
 
 
 def _download(
@@ -246,8 +269,9 @@ def groups(downloads: list[Download]) -> Iterator[Group]:
     for item in loose:
         # a file from a zip belongs to the bundle that zip's logs name (a conflict shows as ambiguous)
         wanting = sorted({d.patch_id for d in downloads if d.source == item.source and d.patch_id})
-        if item.kind != FILES and not (item.member and wanting):
-            wanting = [pid for pid, files in by_id.items() if item.kind not in files]
+        if not (item.member and wanting):  # a loose diff, or a files/ folder: the one set lacking it
+            lacking = DIFF if item.kind == FILES else item.kind
+            wanting = [pid for pid, files in by_id.items() if lacking not in files]
         if len(wanting) == 1:
             by_id[wanting[0]].setdefault(item.kind, []).append(item)
     for patch_id in sorted(by_id):

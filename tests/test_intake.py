@@ -146,11 +146,14 @@ def test_a_different_bundle_already_queued_is_never_overwritten(repo: Path, tmp_
     assert cli(repo, "intake", str(downloads)).code == 0
     seeds_download(downloads)
     (downloads / f"{PATCH_ID}.diff").write_text(DIFF.replace("return", "yield"))
-    result = cli(repo, "intake", str(downloads))
-    assert result.code == 1 and rules_of(result) == ["GP218"]
+    result = cli(repo, "intake", str(downloads))  # another answer: another attempt, side by side
+    assert result.code == 0, result.text
+    assert f"{PATCH_ID}-2: queued as another attempt at {PATCH_ID}" in result.out
     assert queued_bytes(repo)["patch.diff"] == DIFF.encode()
-    assert len(list(downloads.iterdir())) == 4
-    (downloads / f"{PATCH_ID}.diff").write_text(DIFF)  # the same answer again: taken as done
+    attempt = repo / ".patches/queue" / f"{PATCH_ID}-2"
+    assert (attempt / "patch.diff").read_text() == DIFF.replace("return", "yield")
+    assert list(downloads.iterdir()) == []
+    seeds_download(downloads)  # the same answer again: taken as done
     result = cli(repo, "intake", str(downloads))
     assert result.code == 0 and "already queued" in result.out
     assert list(downloads.iterdir()) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import ids, ledger, priorwork
+from git_pods import attempts, ids, ledger, priorwork
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
@@ -25,7 +25,6 @@ from git_pods.prompting import (
     render,
     template_for,
 )
-from git_pods.queueing import new_patch_id
 from git_pods.record import record, replace
 from git_pods.violation import Violation, worst_exit
 
@@ -91,7 +90,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     now = ledger.now()
     packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, base, branch)
     to_pod = next(iter(config.pods[pod].next), pod)
-    patch_id = new_patch_id(root)  # free in the queue and the archive
+    patch_id = attempts.fresh_patch_id(root, git)  # free everywhere, task branches too
     template, notice = template_for(git, root, config, pod)
     prompt = render(template, path, packet, inputs, patch_id, to_pod, work)
     size = len(prompt.encode("utf-8"))

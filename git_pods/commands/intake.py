@@ -11,12 +11,14 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, QUEUE_DIR, TRACE, in_folder
+from git_pods import attempts
+from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, QUEUE_DIR, REJECTED_DIR, TRACE, bundle_digest, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import RepoStateError, UsageError
+from git_pods.fsio import remove_tree
 from git_pods.gitio.runner import Git, require_root
 from git_pods.gitio.wholefiles import diff_from_files
 from git_pods.ids import is_patch_id
@@ -45,6 +47,7 @@ class Outcome:
     status: str  # queued, already-queued, refused, would-queue
     sources: tuple[str, ...]
     violations: tuple[Violation, ...] = ()
+    attempt_of: tuple[str, str] | None = None  # (the first answer's id, who has that id)
 
 
 def run(options: IntakeOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
@@ -104,41 +107,56 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
         return Outcome(
             group.patch_id, "refused", sources, (violation("GP219", exc.message, file=shown, hint=exc.hint),)
         )
-    target = queued(root).get(group.patch_id.casefold()) or root / QUEUE_DIR / group.patch_id
-    if target.exists() or target.is_symlink():
-        if holds(target, chosen):
-            return Outcome(group.patch_id, "already-queued", sources)
-        return Outcome(
-            group.patch_id,
-            "refused",
-            sources,
-            (
-                violation(
-                    "GP218",
-                    f"{shown} already holds a different bundle; the downloads were left in place",
-                    file=shown,
-                ),
-            ),
-        )
+    patch_id = group.patch_id
+    target = queued(root).get(patch_id.casefold()) or root / QUEUE_DIR / patch_id
+    if (target.exists() or target.is_symlink()) and holds(target, chosen):
+        return Outcome(patch_id, "already-queued", sources)
+    taken = _taken_by(root, target, patch_id, chosen)
+    attempt_of = None
+    if taken == "same":
+        return Outcome(patch_id, "already-promoted", sources)
+    if taken is not None:  # another answer to the same prompt: another attempt, never a dead end
+        made = attempts.next_attempt(root, Git(root), patch_id)
+        if made is None:
+            why = f"{shown} is taken ({taken}) and no attempt id is free; the downloads were left in place"
+            return Outcome(patch_id, "refused", sources, (violation("GP218", why, file=shown),))
+        chosen = attempts.as_attempt(chosen, patch_id, made)
+        attempt_of, patch_id = (patch_id, taken), made
+        target = root / QUEUE_DIR / patch_id
+        shown = f"{QUEUE_DIR}/{patch_id}"
     if dry_run:
-        return Outcome(group.patch_id, "would-queue", sources)
+        return Outcome(patch_id, "would-queue", sources, attempt_of=attempt_of)
     try:
         place(target, chosen)
     except FileExistsError:  # another intake queued this id meanwhile
         if not holds(target, chosen):
             return Outcome(
-                group.patch_id,
+                patch_id,
                 "refused",
                 sources,
                 (violation("GP218", f"{shown} appeared meanwhile", file=shown),),
             )
-        return Outcome(group.patch_id, "already-queued", sources)
+        return Outcome(patch_id, "already-queued", sources)
 
     def show(path: Path) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
 
     found = check_bundle(in_folder(target, "queued"), config, show)
-    return Outcome(group.patch_id, "queued", sources, tuple(found))
+    return Outcome(patch_id, "queued", sources, tuple(found), attempt_of=attempt_of)
+
+
+def _taken_by(root: Path, target: Path, patch_id: str, chosen: dict[str, bytes]) -> str | None:
+    """Who has the id already: "queued", "rejected", "promoted on <branch>"; "same" when that
+    promoted record is these very files; None when it is free."""
+    if target.exists() or target.is_symlink():
+        return "queued with other content"
+    record = attempts.promoted(Git(root), patch_id)
+    if record is not None:
+        return "same" if record.digest == bundle_digest(chosen) else f"promoted on {record.rev}"
+    rejected = root / REJECTED_DIR / patch_id
+    if rejected.exists() or rejected.is_symlink():
+        return "rejected"
+    return None
 
 
 def _chosen(root: Path, group: Group) -> dict[str, bytes]:
@@ -177,8 +195,9 @@ def _remove_sources(
     outcomes: list[Outcome], placed: list[Group], downloads: list[Download], keep: set[Path]
 ) -> list[Violation]:
     """Remove the downloads of queued bundles; a zip only when every member of it was queued."""
-    done = {o.patch_id for o in outcomes if o.status in ("queued", "already-queued")}
-    used = {id(d) for g in placed if g.patch_id in done for found in g.files.values() for d in found}
+    taken_in = ("queued", "already-queued", "already-promoted")
+    done = [g for g, o in zip(placed, outcomes, strict=True) if o.status in taken_in]  # ids may be new
+    used = {id(d) for g in done for found in g.files.values() for d in found}
     by_source: dict[Path, list[Download]] = {}
     for item in downloads:
         by_source.setdefault(item.source, []).append(item)
@@ -187,6 +206,9 @@ def _remove_sources(
         if source in keep or not all(id(item) in used for item in items):
             continue
         try:
+            if source.is_dir() and not source.is_symlink():  # a files/ folder, every file of it queued
+                remove_tree(source)
+                continue
             source.unlink(missing_ok=True)
         except OSError as exc:  # a read-only downloads folder: the bundle is queued all the same
             problems.append(
@@ -203,7 +225,11 @@ def _print(
     outcomes: list[Outcome], found: list[Violation], folder: Path, out: TextIO, json_mode: bool, code: int
 ) -> None:
     if json_mode:
-        bundles = [{"patch_id": o.patch_id, "status": o.status, "sources": list(o.sources)} for o in outcomes]
+        bundles = [
+            {"patch_id": o.patch_id, "status": o.status, "sources": list(o.sources)}
+            | ({"attempt_of": o.attempt_of[0], "first_answer": o.attempt_of[1]} if o.attempt_of else {})
+            for o in outcomes
+        ]
         write_json(
             out, "intake", code, sorted(found, key=Violation.sort_key), folder=str(folder), bundles=bundles
         )
@@ -211,11 +237,16 @@ def _print(
     words = {
         "queued": "queued",
         "already-queued": "already queued (downloads removed)",
+        "already-promoted": "already promoted, these very files (downloads removed)",
         "refused": "left in the downloads",
         "would-queue": "would queue (dry run)",
     }
     for outcome in outcomes:
-        out.write(f"{outcome.patch_id}: {words[outcome.status]} <- {', '.join(outcome.sources)}\n")
+        said = words[outcome.status]
+        if outcome.attempt_of:
+            first, where = outcome.attempt_of
+            said += f" as another attempt at {first} (that id is {where}); git pod-status shows both"
+        out.write(f"{outcome.patch_id}: {said} <- {', '.join(outcome.sources)}\n")
     for item in sorted(found, key=Violation.sort_key):
         out.write(item.format_text() + "\n")
     queued = sum(o.status == "queued" for o in outcomes)

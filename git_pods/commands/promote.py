@@ -19,13 +19,20 @@ from git_pods.gitio.locks import ProcessLock
 from git_pods.gitio.objects import Obj, read_objects
 from git_pods.gitio.runner import Git, require_root
 from git_pods.gitio.staged import EMPTY_TREE
-from git_pods.promote import engine, finish, publish, state, transaction
+from git_pods.promote import choice, engine, finish, publish, state, transaction
 from git_pods.promote import report as reporting
 from git_pods.promote import targets as targeting
 from git_pods.promote.build import TempIndex, scratch_index
 from git_pods.promote.engine import Builder
 from git_pods.promote.outcome import Options, Outcome, Repo, Show
-from git_pods.promote.plan import Candidate, branch_problem, case_twins, choose, read_candidate, series_strays
+from git_pods.promote.plan import (
+    Candidate,
+    branch_problem,
+    case_twins,
+    choose,
+    read_candidate,
+    series_strays,
+)
 from git_pods.record import record
 
 LOCK = "pods/promote.lock"
@@ -45,6 +52,7 @@ class PromoteOptions:
     recount: bool = False
     signoff: bool = False
     push: bool = False
+    fetch: bool = False  # first fetch the remote's task branches
 
 
 def run(options: PromoteOptions, cwd: Path, out: TextIO, json_mode: bool = False) -> int:
@@ -134,9 +142,14 @@ def _promote(
     strays = series_strays(root)
     if strays:
         notices.append(f"{QUEUE_DIR}/series lists ids that are not queued: {', '.join(strays)}")
-    outcomes_first = _misnamed(candidates, show)
+    candidates, one_each = choice.one_attempt_each(candidates, show)
+    outcomes_first = _misnamed(candidates, show) + one_each
     candidates = [c for c in candidates if c.patch_id not in {o.patch_id for o in outcomes_first}]
     config, _ = load_config(root)
+    if options.fetch:
+        from git_pods.sync import fetch_task_branches
+
+        notices.append(fetch_task_branches(git, config.remote or "origin"))
     repo = _repo(git, root, head_ref, config.notes_ref, settings, protected)
     flags = Options(options.onto, options.dry_run, options.three_way, options.recount, options.signoff)
     targets, branch_of, outcomes, taskless = targeting.resolve_targets(
@@ -197,6 +210,7 @@ def _promote(
             for outcome in ordered:
                 if outcome.status == "already" and not outcome.keep:
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
+        notices += choice.not_chosen(git, root, common, config, ordered, candidates, options.dry_run)
     finally:
         remove_tree(scratch)
     pushed = None

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import ids, yamlsafe
+from git_pods import attempts, ids, yamlsafe
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
@@ -34,7 +34,7 @@ from git_pods.fsio import remove_tree
 from git_pods.gitio.runner import Git, git_dir, require_root
 from git_pods.gitio.staged import EMPTY_TREE
 from git_pods.gitio.wholefiles import PLAIN_DIFF
-from git_pods.queueing import new_patch_id, place, taken_ids
+from git_pods.queueing import place, taken_ids
 from git_pods.record import record
 from git_pods.violation import Violation, worst_exit
 from git_pods.yamlsafe import YamlProblems, load
@@ -113,7 +113,7 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     _handoff_target(options, config, pod, root, task)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for _attempt in range(20):  # another submit may take the same second's id: take the next one
-        patch_id = options.patch_id or new_patch_id(root)
+        patch_id = options.patch_id or attempts.fresh_patch_id(root, git)
         if patch_id.casefold() in taken_ids(root):
             raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id for a fresh one")
         files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now, ran, root)

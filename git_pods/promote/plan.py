@@ -38,6 +38,7 @@ class Candidate:
     pod: str | None
     task: str | None
     verdict: str | None = None  # a review answer's verdict
+    attempt_of: str | None = None  # the first answer to the same prompt, when this is another attempt
 
     @property
     def needed(self) -> tuple[str, ...]:
@@ -136,7 +137,7 @@ def read_candidate(folder: Path) -> Candidate:
                 files[name] = path.read_bytes()
             except OSError:
                 continue
-    pod = task = verdict = None
+    pod = task = verdict = attempt_of = None
     if TRACE in files:
         try:
             data = load(files[TRACE], TRACE).data
@@ -147,7 +148,9 @@ def read_candidate(folder: Path) -> Candidate:
             found = data.get("task_id")
             task = found if isinstance(found, str) and ids.is_task_id(found) else None
             verdict = verdict_of(data)
-    return Candidate(folder.name, folder, MappingProxyType(files), pod, task, verdict)
+            first = data.get("attempt_of")
+            attempt_of = first if isinstance(first, str) and ids.is_patch_id(first) else None
+    return Candidate(folder.name, folder, MappingProxyType(files), pod, task, verdict, attempt_of)
 
 
 def branch_problem(name: str) -> str | None:
