@@ -168,6 +168,27 @@ sed -n '/=== TASK PACKET/,/^$/p' prompt-qa.txt | grep -E '^(pod|branch|base_comm
 sed -n '/=== ACCEPTANCE/,/^$/p' prompt-qa.txt
 sed -n '/=== WORK SO FAR/,/^=== INPUT FILES/p' prompt-qa.txt | sed '$d' | head -n 40
 
+step "qa-pod answers with a review that changes no code: two files, taken in, recorded on pods/F2.1"
+qa_id=$(sed -n 's/^Answer with one bundle named \([^,]*\),.*/\1/p' prompt-qa.txt)
+review="$work.review" && mkdir -p "$review"
+cat > "$review/thought_trace.yaml" <<EOF
+patch_id: $qa_id
+pod: qa-pod
+task_id: F2.1
+summary: The parser and its test meet the criteria
+steps:
+  - Read the dev diff and ran the test it adds
+review:
+  verdict: approved
+  ran:
+    - command: python -m pytest -q tests/test_parser.py
+      result: passed
+EOF
+printf 'from: qa-pod\nto: delivery-pod\nreason: Approved\nrelated_patch: %s\n' "$qa_id" > "$review/handoff_log.yaml"
+show git pod-intake "$review"
+show git pod-promote "$qa_id"
+git log -1 --format=%B pods/F2.1
+
 step "The daily view: queue, rejected bundles, who holds each task since when, what is not merged yet"
 show git pod-status
 

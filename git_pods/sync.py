@@ -162,6 +162,28 @@ def _network(git: Git, args: list[str], remote: str, what: str) -> subprocess.Co
         ) from None
 
 
+def fetch_task_branches(git: Git, remote: str) -> str:
+    """The remote's task branches fetched onto refs/remotes/<remote>/pods/* (what promote builds
+    on when a branch there is ahead); a line saying so. Exit 3 when the remote cannot be read:
+    promoting on a stale view is what --fetch was asked to prevent."""
+    spec = f"+refs/heads/pods/*:refs/remotes/{remote}/pods/*"
+    args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, spec]
+    try:
+        done = git.run([*_SLOW, *args], env=no_prompt_env(git), check=False, timeout=NETWORK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SyncError(
+            f"{remote} did not answer within {NETWORK_TIMEOUT:.0f} s while fetching the task branches",
+            hint="check the connection, or promote without --fetch on what was fetched last",
+        ) from None
+    if done.returncode != 0:
+        why = " ".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]) or "git fetch failed"
+        raise SyncError(
+            f"could not fetch the task branches from {remote}: {why}",
+            hint=f"check the remote (git remote -v, git fetch {remote}), or promote without --fetch",
+        )
+    return f"fetched the task branches (pods/*) from {remote}"
+
+
 def _fetch(git: Git, remote: str, notes_ref: str, tracking: str) -> str | None:
     """The remote's notes tip, fetched onto the tracking ref; None when the remote has none."""
     args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"+{notes_ref}:{tracking}"]

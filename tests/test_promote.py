@@ -358,3 +358,26 @@ def test_a_task_branch_diverged_from_the_remotes_is_refused(second_clone: tuple[
     assert "git rebase origin/pods/F2.1" in done.text
     assert git(second, "rev-parse", "pods/F2.1").strip() == local
     assert (second / ".patches/queue/patch_d/patch.diff").is_file()  # nothing lost
+
+
+def test_promote_fetch_builds_on_what_the_other_lead_pushed(second_clone: tuple[Path, Path]) -> None:
+    first, second = second_clone
+    bundle(second, "patch_b", _new_file("docs/b.md", "b"), pod="qa-pod")
+    assert promote(second, "patch_b").code == 0
+    git(second, "push", "-q", "--no-verify", "origin", "pods/F2.1")
+    git(first, "fetch", "-q", "origin")  # the first lead has not fetched: --fetch does it
+    git(first, "update-ref", "-d", "refs/remotes/origin/pods/F2.1")
+    pushed = git(second, "rev-parse", "pods/F2.1").strip()
+    git(first, "branch", "-q", "-f", "pods/F2.1", f"{pushed}^")  # the first lead's copy is behind
+    bundle(first, "patch_c", _new_file("docs/c.md", "c"), pod="qa-pod")
+    done = promote(first, "patch_c", "--fetch")
+    assert done.code == 0, done.text
+    assert "fetched the task branches (pods/*) from origin" in done.out
+    assert git(first, "rev-parse", "pods/F2.1^").strip() == pushed
+    # an unreachable remote stops the promote (exit 3) and loses nothing
+    git(first, "remote", "set-url", "origin", str(first / "no-such-remote.git"))
+    bundle(first, "patch_d", _new_file("docs/d.md", "d"), pod="qa-pod")
+    refused = promote(first, "patch_d", "--fetch")
+    assert refused.code == 3, refused.text
+    assert "could not fetch the task branches from origin" in refused.err
+    assert (first / ".patches/queue/patch_d/patch.diff").is_file()

@@ -25,6 +25,7 @@ _PROMOTE_FLAGS = {
     "--3way": "three_way",
     "--recount": "recount",
     "--push": "push",
+    "--fetch": "fetch",
 }
 
 

@@ -37,7 +37,8 @@ EXAMPLES = """Examples:
   git pod-promote --all
   git pod-promote patch_20250419_123456 --dry-run
   git pod-promote patch_20250419_123456 --onto main --signoff
-  git pod-promote --all --3way --json"""
+  git pod-promote --all --3way --json
+  git pod-promote --all --fetch --push             # a second clone: build on what the team pushed"""
 
 
 @app.command(help=HELP, epilog=EXAMPLES)
@@ -62,6 +63,14 @@ def promote(
             "--push",
             help="Then push the task branches and the notes (git pod-sync) and open or update each "
             "branch's pull request (gh or glab).",
+        ),
+    ] = False,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help="First fetch the remote's task branches (pods/*), so a branch another clone moved "
+            "on is built on, never forked.",
         ),
     ] = False,
     dry_run: Annotated[
@@ -92,6 +101,7 @@ def promote(
         recount=recount,
         signoff=signoff,
         push=push,
+        fetch=fetch,
     )
     raise typer.Exit(command.run(options, Path.cwd(), sys.stdout, json_mode))
 

@@ -98,17 +98,18 @@ def commit_msg(
         return 0
     names = (TRACE, CHANGELOG, HANDOFF)
     claimed = [p for p in trailers.get("patch-id", []) if p not in ids and is_patch_id(p)]
-    specs: list[str] = [f"MERGE_HEAD:{PATCHES_DIR}/{patch_id}.diff" for patch_id in ids]
+    # a review answer archives no diff: its trace says where the bundle is
+    specs: list[str] = [f"MERGE_HEAD:{where}" for patch_id in ids for where in _archive_marks(patch_id)]
     for patch_id in (*ids, *claimed):
         specs += [f":{PATCHES_DIR}/{patch_id}.diff", *(f":{LOGS_DIR}/{patch_id}/{name}" for name in names)]
     base_spec = f"{staged.head}:{CONFIG}" if staged.head else ""
     blobs = read_blobs(cwd, [*specs, base_spec] if base_spec else specs, DIFF_MAX_BYTES, _batch(early))
     config, found = base_config(blobs.get(base_spec) if base_spec else None)
-    in_tree = [p for p in claimed if blobs.get(f":{PATCHES_DIR}/{p}.diff") is not None]
+    in_tree = [p for p in claimed if any(blobs.get(f":{w}") is not None for w in _archive_marks(p))]
     mine = [  # a bundle already in the tree (a reworded commit) must match too; one the merge
         p  # brought in is its own commit's business
         for p in (*ids, *in_tree)
-        if blobs.get(f"MERGE_HEAD:{PATCHES_DIR}/{p}.diff") is None
+        if all(blobs.get(f"MERGE_HEAD:{w}") is None for w in _archive_marks(p))
     ]
     expected, problems = expected_of(mine, lambda path: blobs.get(f":{path}"), config.yaml_max_bytes)
     found += problems
@@ -123,6 +124,11 @@ def commit_msg(
             "ok" if enforce else "warn-only",
         )
     return code
+
+
+def _archive_marks(patch_id: str) -> tuple[str, str]:
+    """The files that show a bundle is archived: its diff, or (a review answer) its trace."""
+    return f"{PATCHES_DIR}/{patch_id}.diff", f"{LOGS_DIR}/{patch_id}/{TRACE}"
 
 
 def _batch(early: Prefetch | None) -> subprocess.Popen[bytes] | None:
