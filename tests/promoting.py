@@ -29,6 +29,17 @@ entries:
 """
 
 
+COMMA_DIFF = """\
+diff --git a/src/parser.py b/src/parser.py
+--- a/src/parser.py
++++ b/src/parser.py
+@@ -1,2 +1,2 @@
+ def parse(text):
+-    return [text]
++    return [t.strip() for t in text.split(',')]
+"""  # the first change most tests make to pods_repo's parser
+
+
 def pods_repo(root: Path) -> Path:
     """A repository with `git pod-init` done and committed, and a small source tree."""
     (root / "src").mkdir(exist_ok=True)

@@ -13,19 +13,11 @@ import pytest
 import yaml
 
 from helpers import cli, git
-from promoting import bundle, events, pods_repo, promote
+from promoting import COMMA_DIFF, bundle, events, pods_repo, promote
 
 DEV = "patch_20260105_100000"
 OTHER = "patch_20260105_110000"
-DIFF = """\
-diff --git a/src/parser.py b/src/parser.py
---- a/src/parser.py
-+++ b/src/parser.py
-@@ -1,2 +1,2 @@
- def parse(text):
--    return [text]
-+    return [t.strip() for t in text.split(',')]
-"""
+DIFF = COMMA_DIFF
 
 
 @pytest.fixture
