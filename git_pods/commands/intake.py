@@ -169,8 +169,25 @@ def _chosen(root: Path, group: Group) -> dict[str, bytes]:
         except YamlProblems:  # the queued bundle's validation reports it
             trace = {}
         base = trace.get("base_commit") if isinstance(trace, dict) else None
-        chosen[DIFF] = diff_from_files(root, base if isinstance(base, str) else "HEAD", whole)
+        if not isinstance(base, str):  # the base the prompt named: the task's packet (its branch tip)
+            base = _packet_base(root, trace.get("task_id") if isinstance(trace, dict) else None)
+        chosen[DIFF] = diff_from_files(root, base or "HEAD", whole)
     return chosen
+
+
+def _packet_base(root: Path, task: object) -> str | None:
+    """The base commit the task's current packet gave the pod, when its ledger names one."""
+    from git_pods.ids import is_task_id
+    from git_pods.ledger import path_of
+
+    if not isinstance(task, str) or not is_task_id(task):
+        return None
+    try:
+        data = load((root / path_of(task)).read_bytes(), path_of(task)).data
+    except (OSError, YamlProblems):
+        return None
+    base = data.get("base_commit") if isinstance(data, dict) else None
+    return base if isinstance(base, str) else None
 
 
 def _refusal(group: Group, shown: str) -> Violation | None:
