@@ -176,3 +176,38 @@ def test_whole_files_in_a_files_folder_beside_the_logs_are_taken_in(assigned: Pa
     assert "+    return text.split(',')" in queued
     assert list(downloads.iterdir()) == []  # every file taken in, the files/ folder too
     assert promote(assigned, FIRST).code == 0
+
+
+def test_whole_files_with_no_base_in_the_trace_are_diffed_against_the_packets_base(
+    assigned: Path, tmp_path: Path
+) -> None:
+    """A qa answer of whole files whose trace names no base: the diff is made against the branch
+    tip its prompt gave (the packet's base_commit), so it applies to pods/F2.1, not to main."""
+    bundle(assigned, FIRST, diff("text.split(',')"))
+    assert promote(assigned, FIRST).code == 0
+    assert cli(assigned, "assign", "--from", FIRST).code == 0  # qa-pod, based on pods/F2.1's tip
+    downloads = tmp_path / "dl"
+    (downloads / "files/src").mkdir(parents=True)
+    (downloads / "files/src/parser.py").write_text("def parse(text):\n    return text.split(';')\n")
+    qa = "patch_20260105_110000"
+    (downloads / "thought_trace.yaml").write_text(
+        f"patch_id: {qa}\npod: qa-pod\ntask_id: F2.1\nsummary: Semicolons\nsteps:\n  - Changed it\n"
+    )
+    (downloads / "changelog.yaml").write_text(
+        f"patch_id: {qa}\npod: qa-pod\ntask_id: F2.1\nentries:\n  - type: fixed\n"
+        "    description: Semicolons\n"
+    )
+    (downloads / "handoff_log.yaml").write_text(
+        f"from: qa-pod\nto: delivery-pod\nreason: Done\nrelated_patch: {qa}\n"
+    )
+    assert cli(assigned, "intake", str(downloads)).code == 0
+    queued = (assigned / ".patches/queue" / qa / "patch.diff").read_text()
+    assert (
+        "-    return {text.split(',')}" in queued.replace("[", "{").replace("]", "}")
+        or "text.split(',')" in queued
+    )
+    done = promote(assigned, qa)
+    assert done.code == 0, done.text
+    assert (
+        git(assigned, "show", "pods/F2.1:src/parser.py") == "def parse(text):\n    return text.split(';')\n"
+    )
