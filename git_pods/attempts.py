@@ -11,10 +11,8 @@ from pathlib import Path
 from git_pods import ids
 from git_pods.bundle import (
     CHANGELOG,
-    DIFF,
     HANDOFF,
     LOGS_DIR,
-    PATCHES_DIR,
     QUEUE_DIR,
     REJECTED_DIR,
     TRACE,
@@ -23,6 +21,7 @@ from git_pods.bundle import (
 )
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
+from git_pods.priorwork import task_branch_refs
 from git_pods.record import record
 from git_pods.yamlsafe import YamlProblems, dump, load
 
@@ -51,21 +50,10 @@ def base_of(patch_id: str) -> str:
 
 def promoted(git: Git, patch_id: str) -> Promoted | None:
     """The patch id's promoted record in HEAD or on a pods/* branch, if any."""
-    branches = git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
-    names = {
-        DIFF: f"{PATCHES_DIR}/{patch_id}.diff",
-        TRACE: f"{LOGS_DIR}/{patch_id}/{TRACE}",
-        CHANGELOG: f"{LOGS_DIR}/{patch_id}/{CHANGELOG}",
-        HANDOFF: f"{LOGS_DIR}/{patch_id}/{HANDOFF}",
-    }
-    revs = ["HEAD", *branches]
-    found = read_objects(git, [f"{rev}:{path}" for rev in revs for path in names.values()])
-    for rev in revs:
-        blobs = {n: found.get(f"{rev}:{p}") for n, p in names.items()}
-        if blobs[TRACE] is not None:
-            data = {n: b.data for n, b in blobs.items() if b is not None}
-            return Promoted(rev.removeprefix("refs/heads/"), bundle_digest(data))
-    return None
+    from git_pods.handoffs import archived_files
+
+    found = archived_files(git, patch_id)
+    return Promoted(found[0], bundle_digest(found[1])) if found is not None else None
 
 
 def taken(root: Path, git: Git, candidates: Iterable[str]) -> set[str]:
@@ -76,8 +64,7 @@ def taken(root: Path, git: Git, candidates: Iterable[str]) -> set[str]:
         for folder in (root / QUEUE_DIR / patch_id, root / REJECTED_DIR / patch_id):
             if folder.exists() or folder.is_symlink():
                 out.add(patch_id)
-    branches = git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
-    specs = {f"{rev}:{LOGS_DIR}/{p}": p for rev in ["HEAD", *branches] for p in wanted}
+    specs = {f"{rev}:{LOGS_DIR}/{p}": p for rev in ["HEAD", *task_branch_refs(git)] for p in wanted}
     found = read_objects(git, specs)
     out |= {p for spec, p in specs.items() if found.get(spec) is not None}
     lowered = {
@@ -90,15 +77,12 @@ def taken(root: Path, git: Git, candidates: Iterable[str]) -> set[str]:
 
 
 def fresh_patch_id(root: Path, git: Git) -> str:
-    """A new patch id (the seeds' patch_<UTC time>) that no bundle uses anywhere: the queue, the
-    rejected ones, the archive here, and every pods/* branch (two steps in one second would
-    otherwise hand the next pod the id the last one promoted)."""
+    """A new patch id no bundle uses anywhere: the queue, the rejected ones, the archive here, and
+    every pods/* branch (two steps in one second would otherwise hand the next pod the id the
+    last one promoted)."""
     from git_pods.queueing import new_patch_id
 
-    stem = new_patch_id(root)
-    names = [stem, *(f"{stem}_{n}" for n in range(2, MAX_ATTEMPTS + 1))]
-    used = taken(root, git, names)
-    return next((n for n in names if n not in used), stem)
+    return new_patch_id(root, lambda names: taken(root, git, names))
 
 
 def next_attempt(root: Path, git: Git, first: str) -> str | None:

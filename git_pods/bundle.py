@@ -137,12 +137,12 @@ def archived_names(files: Mapping[str, bytes]) -> tuple[str, ...]:
 
 
 def review_lines(trace: Any) -> list[str]:
-    """A review's verdict, findings and what was run, one line each (for messages and prompts)."""
-    verdict = verdict_of(trace)
-    if verdict is None:
+    """A review's findings and what was run, one line each (for messages and prompts; the verdict
+    is verdict_of's)."""
+    if verdict_of(trace) is None:
         return []
     review = trace["review"]
-    lines = [f"Verdict: {verdict}"]
+    lines = []
     for item in _items(review.get("findings")):
         if isinstance(item, dict):
             where = ":".join(str(item[k]) for k in ("file", "line") if item.get(k))

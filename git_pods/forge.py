@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit
 
-from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, TRACE, review_lines
+from git_pods.bundle import CHANGELOG, HANDOFF, LOGS_DIR, TRACE, review_lines, verdict_of
 from git_pods.checks.rules import violation
 from git_pods.errors import RepoStateError
 from git_pods.fsio import write_atomic
@@ -291,11 +291,9 @@ def _section(
                 for e in entries
             )
         )
-    reviewed = review_lines(trace)
-    if reviewed:
-        out.append(
-            "Review: " + reviewed[0].removeprefix("Verdict: ") + "".join(f"\n{line}" for line in reviewed[1:])
-        )
+    verdict = verdict_of(trace)
+    if verdict is not None:
+        out.append("\n".join([f"Review: {verdict}", *review_lines(trace)]))
     handoffs = [h for h in (handoff if isinstance(handoff, list) else [handoff]) if isinstance(h, dict)]
     for item in handoffs:
         out.append(

@@ -10,6 +10,7 @@ from git_pods import ids, ledger
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
+    DIGESTED,
     HANDOFF,
     LOGS_DIR,
     PATCHES_DIR,
@@ -59,24 +60,34 @@ def closed(data: dict[str, Any]) -> dict[str, Any] | None:
     return found
 
 
-def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
-    """A bundle's files: promoted (in HEAD or on a pods/* branch), or queued. Its trace and handoff
-    must be there; a review answer that changes nothing has no diff, maybe no changelog."""
+def archived_files(git: Git, patch: str) -> tuple[str, dict[str, bytes]] | None:
+    """A promoted bundle's files and where they are (HEAD, else the first pods/* branch holding
+    them); its trace and handoff must be there (a review answer has no diff, maybe no changelog)."""
+    from git_pods.priorwork import task_branch_refs
+
     names = {
         DIFF: f"{PATCHES_DIR}/{patch}.diff",
         TRACE: f"{LOGS_DIR}/{patch}/{TRACE}",
         CHANGELOG: f"{LOGS_DIR}/{patch}/{CHANGELOG}",
         HANDOFF: f"{LOGS_DIR}/{patch}/{HANDOFF}",
     }
-    branches = git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
-    for rev in ["HEAD", *branches]:
-        found = read_objects(git, [f"{rev}:{p}" for p in names.values()])
+    revs = ["HEAD", *task_branch_refs(git)]
+    found = read_objects(git, [f"{rev}:{p}" for rev in revs for p in names.values()])
+    for rev in revs:
         blobs = {name: found[f"{rev}:{p}"] for name, p in names.items()}
         if all(blobs[name] is not None for name in REVIEW_ONLY_NEEDS):
-            return {name: blob.data for name, blob in blobs.items() if blob is not None}
+            return rev.removeprefix("refs/heads/"), {n: b.data for n, b in blobs.items() if b is not None}
+    return None
+
+
+def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:
+    """A bundle's files: promoted (archived_files), or queued."""
+    promoted = archived_files(git, patch)
+    if promoted is not None:
+        return promoted[1]
     queued = root / QUEUE_DIR / patch
     if all((queued / name).is_file() for name in REVIEW_ONLY_NEEDS):
-        return {name: (queued / name).read_bytes() for name in names if (queued / name).is_file()}
+        return {name: (queued / name).read_bytes() for name in DIGESTED if (queued / name).is_file()}
     raise UsageError(
         f"{patch}: no promoted or queued bundle with that patch id",
         hint="name the patch id of a bundle in .patches/ (promoted) or .patches/queue/",

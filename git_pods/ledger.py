@@ -4,6 +4,7 @@ assignment and handoff appended to `history`, never overwritten."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from git_pods import yamlsafe
@@ -28,6 +29,20 @@ _PACKET_KEYS = (
 
 def path_of(task: str) -> str:
     return f"{TASKS_DIR}/{task}.yaml"
+
+
+def peek(root: Path, task: object) -> dict[str, Any] | None:
+    """The task's ledger as the working tree has it, for a default only (who holds the task, the
+    base its packet gave): None when there is none, or it does not read as a mapping."""
+    from git_pods.ids import is_task_id
+
+    if not isinstance(task, str) or not is_task_id(task):
+        return None
+    try:
+        data = yamlsafe.load((root / path_of(task)).read_bytes(), path_of(task)).data
+    except (OSError, yamlsafe.YamlProblems):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def load(raw: bytes | None, shown: str, max_bytes: int) -> dict[str, Any] | None:

@@ -42,8 +42,13 @@ class EarlierPatch:
     acceptance: tuple[str, ...]
     diff: bytes
     changed: tuple[str, ...]  # the paths the commit changed, outside .patches/ and .logs/
-    verdict: str | None = None  # a review answer's verdict (it archived no diff)
-    review: tuple[str, ...] = ()  # its verdict, findings and what was run, a line each
+    verdict: str | None = None  # the trace's review verdict, if it has one
+    review: tuple[str, ...] = ()  # its findings and what was run, a line each
+
+    @property
+    def review_only(self) -> bool:
+        """A review or blocked answer: it archived no diff."""
+        return self.verdict is not None and not self.diff
 
 
 @record
@@ -53,6 +58,11 @@ class Cut:
     what: str
     size: int
     command: str
+
+
+def task_branch_refs(git: Git) -> list[str]:
+    """Every local task branch, refs/heads/pods/*."""
+    return git.run(["for-each-ref", "--format=%(refname)", "refs/heads/pods/"]).stdout.decode().split()
 
 
 def task_branch(git: Git, config: Config, task: str) -> TaskBranch | None:
@@ -113,7 +123,7 @@ def earlier_patches(git: Git, branch: TaskBranch, task: str, max_bytes: int) -> 
                 acceptance=_texts(handoff.get("acceptance")),
                 diff=blob(f"{PATCHES_DIR}/{patch}.diff") or b"",
                 changed=_changed(git, commit),
-                verdict=verdict_of(trace) if blob(f"{PATCHES_DIR}/{patch}.diff") is None else None,
+                verdict=verdict_of(trace),
                 review=tuple(review_lines(trace)),
             )
         )

@@ -348,7 +348,7 @@ def _work_so_far(work: WorkSoFar) -> list[str]:
     if not count:
         parts += ["The branch holds no promoted patch of this task yet.", ""]
         return parts
-    reviews = sum(1 for p in work.patches if p.verdict)
+    reviews = sum(1 for p in work.patches if p.review_only)
     changes = count - reviews
     told = [f"{changes} patch{'es' if changes != 1 else ''}"] if changes else []
     told += [f"{reviews} review{'s' if reviews != 1 else ''}"] if reviews else []
@@ -358,28 +358,26 @@ def _work_so_far(work: WorkSoFar) -> list[str]:
         "",
     ]
     for patch in work.patches:
-        kind = "review (no code change)" if patch.verdict else "commit"
+        kind = "review (no code change)" if patch.review_only else "commit"
         parts.append(f"--- {patch.patch_id} by {patch.pod or 'a pod'}: {kind} {patch.commit[:12]} ---")
         parts.append(f"subject: {patch.subject}")
         if patch.summary and patch.summary != patch.subject:
             parts.append(f"summary: {patch.summary}")
         parts += _listed("changelog", patch.changes)
         parts += _listed("risks the pod named", patch.risks)
-        if patch.review:
-            parts.append(f"review: {patch.review[0].removeprefix('Verdict: ')}")
-            parts += [f"  {line}" for line in patch.review[1:]]
+        if patch.verdict:
+            parts.append(f"review: {patch.verdict}")
+            parts += [f"  {line}" for line in patch.review]
         if patch.handoff:
             parts.append(f"handed over {patch.handoff}")
         parts += _listed("checked at the handoff", patch.acceptance)
         if patch.changed:
             parts.append("files changed: " + ", ".join(patch.changed))
-        if patch.verdict:
-            pass  # a review archives no diff
-        elif patch.patch_id in work.diffs:
+        if patch.patch_id in work.diffs:
             text = patch.diff.decode("utf-8", "replace")
             fence = _fence(text)
             parts += ["diff:", fence + "diff", text.rstrip("\n"), fence]
-        else:
+        elif not patch.review_only:  # a review archives no diff
             parts.append(f"diff: left out (see below; git show {patch.commit[:12]})")
         parts.append("")
     return parts
@@ -409,7 +407,8 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     base = packet.get("base_commit", "the repository's first commit (there is none yet)")
     if packet.get("branch") and packet.get("base_commit"):
         base = f"{base}, the tip of {packet['branch']} (the work so far)"
-    sender = (packet.get("from_handoff") or {}).get("from") or pod
+    handed_by = (packet.get("from_handoff") or {}).get("from")
+    sender = handed_by or pod
     ids = {"patch_id": patch_id, "pod": pod, "task_id": task}
     trace = {**ids, "summary": "<what the patch does, within 72 characters (the commit subject)>"}
     trace["steps"] = ["<what you read>", "<what you changed and why>"]
@@ -429,11 +428,11 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     blocked_to = {"from": pod, "to": sender, "reason": "<what would unblock the task>"}
     blocked_to["related_patch"] = patch_id
     verdict_to = {**handoff, "related_patch": patch_id}
-    first = not (packet.get("from_handoff") or {}).get("from")
     back = (
-        f"to yourself ({pod}): no pod sent you this task, so the lead reads your findings and reassigns it"
-        if first
-        else f"back to {sender}, who sent it (or to yourself, {pod}, for the lead to reassign)"
+        f"back to {sender}, who sent it (or to yourself, {pod}, for the lead to reassign)"
+        if handed_by
+        else f"to yourself ({pod}): no pod sent you this task, so the lead reads your findings and "
+        "reassigns it"
     )
     return "\n".join(
         [
@@ -455,12 +454,7 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
             f"- {HANDOFF}: who takes the task next and why.",
             "The smallest valid change:",
             "",
-            f"# {TRACE}",
-            _yaml(trace).rstrip("\n"),
-            f"# {CHANGELOG}",
-            _yaml(changelog).rstrip("\n"),
-            f"# {HANDOFF}",
-            _yaml(handoff).rstrip("\n"),
+            *_example((TRACE, trace), (CHANGELOG, changelog), (HANDOFF, handoff)),
             "",
             f"2. A REVIEW WITH NO CODE CHANGE: {TRACE} with review: (verdict approved, or",
             f"changes-requested with findings saying what to change), and {HANDOFF}; no {DIFF}, no",
@@ -468,22 +462,21 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
             "not-run); if you could run nothing, say so in findings and leave ran out.",
             "The smallest valid review:",
             "",
-            f"# {TRACE}",
-            _yaml(review).rstrip("\n"),
-            f"# {HANDOFF}",
-            _yaml(verdict_to).rstrip("\n"),
+            *_example((TRACE, review), (HANDOFF, verdict_to)),
             "",
             "3. BLOCKED (you cannot do the task as given: a document, decision or access it needs is",
             f"missing): {TRACE} with review: verdict blocked and findings saying exactly what you need,",
             f"and {HANDOFF} handing the task {back}; no diff, no changelog. The smallest valid one:",
             "",
-            f"# {TRACE}",
-            _yaml(blocked).rstrip("\n"),
-            f"# {HANDOFF}",
-            _yaml(blocked_to).rstrip("\n"),
+            *_example((TRACE, blocked), (HANDOFF, blocked_to)),
             "",
         ]
     )
+
+
+def _example(*files: tuple[str, dict[str, Any]]) -> list[str]:
+    """An answer's files, each under a `# <file name>` line, as the pod should write them."""
+    return [line for name, data in files for line in (f"# {name}", _yaml(data).rstrip("\n"))]
 
 
 def _yaml(data: Any) -> str:

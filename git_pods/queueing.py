@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from git_pods.bundle import PATCHES_DIR, QUEUE_DIR
@@ -64,14 +65,13 @@ def taken_ids(root: Path) -> set[str]:
     return set(queued(root)) | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
 
 
-def new_patch_id(root: Path) -> str:
-    """The seeds' form, patch_YYYYmmdd_HHMMSS (UTC), made unique in the queue and archive."""
+def new_patch_id(root: Path, elsewhere: Callable[[list[str]], set[str]] | None = None) -> str:
+    """The seeds' form, patch_YYYYmmdd_HHMMSS (UTC), made unique in the queue and archive, and
+    among the ids elsewhere(candidates) says are used (those on task branches, asked of git once)."""
     stem = time.strftime("patch_%Y%m%d_%H%M%S", time.gmtime())
     taken = taken_ids(root) | {
         p.name[len(".intake-") :].rsplit("-", 1)[0].casefold() for p in (root / QUEUE_DIR).glob(".intake-*-*")
     }
-    candidate, n = stem, 1
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = f"{stem}_{n}"
-    return candidate
+    candidates = [stem, *(f"{stem}_{n}" for n in range(2, 100))]
+    taken |= {c.casefold() for c in (elsewhere(candidates) if elsewhere else ())}
+    return next((c for c in candidates if c.casefold() not in taken), f"{stem}_100")

@@ -12,6 +12,7 @@ from typing import Any
 from git_pods.config import Config
 from git_pods.gitio import notes
 from git_pods.gitio.runner import Git
+from git_pods.priorwork import task_branch
 from git_pods.promote import finish
 from git_pods.promote.plan import read_candidate
 from git_pods.record import record
@@ -32,10 +33,10 @@ def move_to_rejected(
 ) -> Moved | None:
     """One queued bundle to rejected/ with reason.yaml and a noted rejected event (the caller holds
     the promote lock); None when it is gone."""
-    by = _by(git)
+    by = notes.committer(git)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     candidate = read_candidate(folder)
-    attach = _attach(git, config.remote or "origin", candidate.task)
+    attach = _attach(git, config, candidate.task)
     reason: dict[str, Any] = {
         "patch_id": folder.name,
         "rule": rule,
@@ -56,14 +57,13 @@ def move_to_rejected(
     return Moved(folder.name, shown(folder, root), shown(target, root), event)
 
 
-def _attach(git: Git, remote: str, task: str | None) -> str | None:
-    """The commit a rejected event goes on: the task branch's tip, else HEAD."""
-    names = [f"refs/heads/pods/{task}", f"refs/remotes/{remote}/pods/{task}"] if task else []
-    for name in [*names, "HEAD"]:
-        done = git.run(["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], check=False)
-        if done.returncode == 0:
-            return done.stdout.decode().strip()
-    return None
+def _attach(git: Git, config: Config, task: str | None) -> str | None:
+    """The commit a rejected event goes on: the task branch's tip (here or the remote's), else HEAD."""
+    branch = task_branch(git, config, task) if task else None
+    if branch is not None:
+        return branch.tip
+    done = git.run(["rev-parse", "-q", "--verify", "HEAD^{commit}"], check=False)
+    return done.stdout.decode().strip() or None
 
 
 def _note(git: Git, ref: str, commit: str, event: dict[str, Any], by: str, common: Path) -> None:
@@ -73,11 +73,6 @@ def _note(git: Git, ref: str, commit: str, event: dict[str, Any], by: str, commo
         return {} if line.rstrip(b"\n") in snap.lines(commit) else {commit: [line]}
 
     notes.append(git, ref, [commit], plan, message="git-pods: rejected by the lead", ident=by, common=common)
-
-
-def _by(git: Git) -> str:
-    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
-    return ident.rsplit(" ", 2)[0] if ident.strip() else "unknown"
 
 
 def shown(path: Path, root: Path) -> str:

@@ -283,12 +283,9 @@ def _handoffs(
         for key, name in (("from", handoff.from_pod), ("to", handoff.to_pod)):
             out.extend(_known_pod(name, config, HANDOFF, here(handoff.index, key), at))
         sender = config.pods.get(handoff.from_pod)
-        if (
-            sender is not None
-            and handoff.to_pod in config.pods
-            and not _may_hand_to(config, sender, handoff.to_pod, verdict)
-        ):
-            allowed = ", ".join(handoff_targets(config, sender, verdict)) or "none"
+        allowed_pods = handoff_targets(config, sender, verdict) if sender is not None else []
+        if sender is not None and handoff.to_pod in config.pods and handoff.to_pod not in allowed_pods:
+            allowed = ", ".join(allowed_pods) or "none"
             out.append(
                 at(
                     "GP206",
@@ -312,10 +309,6 @@ def handoff_targets(config: Config, sender: PodSpec, verdict: str | None) -> lis
         senders = [p.id for p in config.pods.values() if sender.id in p.next]
         allowed += [p for p in (*senders, sender.id) if p not in allowed]
     return allowed
-
-
-def _may_hand_to(config: Config, sender: PodSpec, to_pod: str, verdict: str | None) -> bool:
-    return to_pod in handoff_targets(config, sender, verdict)
 
 
 def _digest(

@@ -12,7 +12,7 @@ from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import Refused, RepoStateError, UsageError
 from git_pods.fsio import write_atomic
-from git_pods.gitio.notes import event_line
+from git_pods.gitio.notes import committer, event_line
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
@@ -85,8 +85,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
         inputs, refused, work = _inputs_on_branch(git, root, cwd, options, carried, branch, config, budget)
     if refused:
         return _refuse(out, err, json_mode, refused)
-    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
-    by = ident.rsplit(" ", 2)[0]
+    by = committer(git)
     now = ledger.now()
     packet = _packet(options, existing, task, pod, [i.path for i in inputs], now, by, base, branch)
     to_pod = next(iter(config.pods[pod].next), pod)
@@ -141,7 +140,7 @@ def run(options: AssignOptions, cwd: Path, out: TextIO, err: TextIO, json_mode: 
     done = f"committed {path} ({commit[:12]})" if commit else f"wrote {path} (not committed: --no-commit)"
     where = f"; prompt written to {options.out}" if options.out else ""
     if work is not None:
-        reviews = sum(1 for p in work.patches if p.verdict)
+        reviews = sum(1 for p in work.patches if p.review_only)
         count = len(work.patches) - reviews
         earlier = f"{count} earlier patch{'es' if count != 1 else ''}"
         earlier += f", {reviews} review{'s' if reviews != 1 else ''}" if reviews else ""
@@ -172,6 +171,48 @@ def ledger_at_head(git: Git, root: Path, path: str, no_commit: bool) -> tuple[st
             file=path,
         )
     return head, at_head.data if at_head is not None else None
+
+
+LedgerAt = tuple[str, str | None, dict[str, Any]]  # the ledger's path, HEAD, the ledger at HEAD
+
+
+def task_ledger(git: Git, root: Path, task: str, config: Config, hint: str) -> LedgerAt:
+    """The task's ledger path, HEAD, and the ledger as HEAD has it (uncommitted changes to it stop
+    the command); a task without one is a usage error with hint."""
+    path = ledger.path_of(task)
+    head, raw = ledger_at_head(git, root, path, no_commit=False)
+    existing = ledger.load(raw, path, config.yaml_max_bytes)
+    if existing is None:
+        raise UsageError(f"task {task} has no ledger ({path})", hint=hint)
+    return path, head, existing
+
+
+def commit_entry(
+    git: Git,
+    root: Path,
+    config: Config,
+    ledger_at: LedgerAt,
+    entry: dict[str, Any],
+    message: str,
+    event: dict[str, object],
+    err: TextIO,
+    undone: str,
+) -> str:
+    """Append entry to the ledger's history and commit that file alone, the event noted on the
+    commit; a ledger the entry would make invalid is refused, each problem printed (undone: what
+    did not happen, for the message)."""
+    path, head, existing = ledger_at
+    updated = dict(existing)
+    updated["history"] = [*(existing.get("history") or []), entry]
+    data = ledger.dump(updated)
+    broken = ledger.checked(data, path, config.yaml_max_bytes)
+    if broken:
+        for item in broken:
+            err.write(item.format_text() + "\n")
+        raise Refused(f"the ledger would not be valid with this {undone}", rule=broken[0].rule)
+    dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
+    note = event_line(event)
+    return commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref, head).commit
 
 
 def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:

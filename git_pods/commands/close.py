@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import TextIO
 
 from git_pods import handoffs, ids, ledger
-from git_pods.commands.assign import ledger_at_head
+from git_pods.commands.assign import commit_entry, task_ledger
 from git_pods.commands.output import write_json
 from git_pods.config import load_config
 from git_pods.errors import Refused, UsageError
-from git_pods.gitio.notes import event_line
-from git_pods.gitio.onefile import commit_file
+from git_pods.gitio.notes import committer
 from git_pods.gitio.runner import Git, require_root
 
 STATES = ("done", "abandoned")
@@ -45,11 +44,8 @@ def run(
     root = require_root(cwd)
     git = Git(root)
     config, _ = load_config(root)
-    path = ledger.path_of(task)
-    head, raw = ledger_at_head(git, root, path, no_commit=False)
-    existing = ledger.load(raw, path, config.yaml_max_bytes)
-    if existing is None:
-        raise UsageError(f"task {task} has no ledger ({path})", hint="git pod-status lists the tasks")
+    at = task_ledger(git, root, task, config, "git pod-status lists the tasks")
+    path, _head, existing = at
     earlier = handoffs.closed(existing)
     if earlier is not None and earlier.get("state") == state:
         err.write(
@@ -65,24 +61,13 @@ def run(
             file=path,
             hint=f"assign it again to reopen it: git pod-assign --to POD --task {task}",
         )
-    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
-    by = ident.rsplit(" ", 2)[0]
+    by = committer(git)
     now = ledger.now()
     entry: dict[str, object] = {"event": "closed", "state": state, "time": now, "by": by}
     text = " ".join((reason or "").split())
     if text:
         entry["reason"] = text
     holder = handoffs.holder(existing)
-    updated = dict(existing)
-    updated["history"] = [*(existing.get("history") or []), entry]
-    data = ledger.dump(updated)
-    broken = ledger.checked(data, path, config.yaml_max_bytes)
-    if broken:
-        for item in broken:
-            err.write(item.format_text() + "\n")
-        raise Refused(
-            "the ledger would not be valid with this entry; nothing was closed", rule=broken[0].rule
-        )
     event = {
         "ts": now[:19] + "Z",
         "v": 1,
@@ -93,10 +78,7 @@ def run(
         "by": by,
     }
     message = f"Close {task} ({state})\n\n{text or f'Closed as {state}.'}\n\nTask: {task}\n"
-    dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
-    commit = commit_file(
-        git, root, Path(dirs), path, data, message, event_line(event), config.notes_ref, head
-    ).commit
+    commit = commit_entry(git, root, config, at, entry, message, event, err, "entry; nothing was closed")
     if json_mode:
         write_json(out, "close", 0, [], task=task, state=state, held_by=holder, commit=commit)
         return 0

@@ -9,13 +9,12 @@ from typing import Any, TextIO
 from git_pods import handoffs, ids, ledger, priorwork
 from git_pods.bundle import CHANGELOG, DIFF, TRACE, sha256_file
 from git_pods.checks.rules import violation
-from git_pods.commands.assign import ledger_at_head
+from git_pods.commands.assign import commit_entry, task_ledger
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import Refused, UsageError
-from git_pods.gitio.notes import event_line
+from git_pods.gitio.notes import committer
 from git_pods.gitio.objects import read_objects
-from git_pods.gitio.onefile import commit_file
 from git_pods.gitio.runner import Git, require_root
 from git_pods.record import record
 from git_pods.violation import Violation
@@ -64,14 +63,8 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
         raise UsageError(
             f"--patch {patch} belongs to task {handoffs.task_of(files, patch)}, not {options.task}"
         )
-    path = ledger.path_of(task)
-    head, raw = ledger_at_head(git, root, path, no_commit=False)
-    existing = ledger.load(raw, path, config.yaml_max_bytes)
-    if existing is None:
-        raise UsageError(
-            f"task {task} has no ledger ({path})",
-            hint=f"assign it first: git pod-assign --to POD --task {task}",
-        )
+    at = task_ledger(git, root, task, config, f"assign it first: git pod-assign --to POD --task {task}")
+    path, head, existing = at
     ended = handoffs.closed(existing)
     if ended is not None:
         raise Refused(
@@ -91,8 +84,7 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
         else:
             err.write(refused.format_text() + "\ngit pod-handoff: nothing was handed off\n")
         return 1
-    ident = git.run(["var", "GIT_COMMITTER_IDENT"], check=False).stdout.decode("utf-8", "replace")
-    by = ident.rsplit(" ", 2)[0]
+    by = committer(git)
     now = ledger.now()
     entry: dict[str, Any] = {
         "event": "handed-off",
@@ -116,9 +108,6 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
         entry["acceptance"] = acceptance
     if options.force:
         entry["forced"] = True
-    updated = dict(existing)
-    updated["history"] = [*(existing.get("history") or []), entry]
-    data = ledger.dump(updated)
     event: dict[str, object] = {
         "ts": now[:19] + "Z",
         "v": 1,
@@ -130,17 +119,10 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
     if patch:
         event["patch"] = patch
     event["by"] = by
-    note = event_line(event)
     message = f"Hand {task} from {sender} to {to}\n\n{options.reason.strip()}\n\nTask: {task}\n"
-    dirs = git.run(["rev-parse", "--path-format=absolute", "--git-dir"]).stdout.decode().strip()
-    broken = ledger.checked(data, path, config.yaml_max_bytes)
-    if broken:
-        for item in broken:
-            err.write(item.format_text() + "\n")
-        raise Refused(
-            "the ledger would not be valid with this handoff; nothing was handed off", rule=broken[0].rule
-        )
-    commit = commit_file(git, root, Path(dirs), path, data, message, note, config.notes_ref, head).commit
+    commit = commit_entry(
+        git, root, config, at, entry, message, event, err, "handoff; nothing was handed off"
+    )
     if config.webhooks:  # the team hears of it; a target that is down changes nothing here
         from git_pods.webhooks import notify
 

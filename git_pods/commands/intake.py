@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from git_pods import attempts
+from git_pods import attempts, ledger
 from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, QUEUE_DIR, REJECTED_DIR, TRACE, bundle_digest, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.checks.rules import violation
@@ -177,16 +177,7 @@ def _chosen(root: Path, group: Group) -> dict[str, bytes]:
 
 def _packet_base(root: Path, task: object) -> str | None:
     """The base commit the task's current packet gave the pod, when its ledger names one."""
-    from git_pods.ids import is_task_id
-    from git_pods.ledger import path_of
-
-    if not isinstance(task, str) or not is_task_id(task):
-        return None
-    try:
-        data = load((root / path_of(task)).read_bytes(), path_of(task)).data
-    except (OSError, YamlProblems):
-        return None
-    base = data.get("base_commit") if isinstance(data, dict) else None
+    base = (ledger.peek(root, task) or {}).get("base_commit")
     return base if isinstance(base, str) else None
 
 

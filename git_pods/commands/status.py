@@ -14,6 +14,7 @@ from git_pods.commands.output import write_json
 from git_pods.config import load_config
 from git_pods.errors import GitPodsError
 from git_pods.gitio.runner import Git, require_root
+from git_pods.priorwork import task_branch_refs
 from git_pods.promote.plan import queue_order, read_candidate
 from git_pods.yamlsafe import YamlProblems, load
 
@@ -187,9 +188,7 @@ def _unmerged(git: Git) -> tuple[dict[str, list[str]], dict[str, str], dict[str,
     """Patch ids on pods/* branches that HEAD does not contain, by branch; the Pod-Bundle digest of
     each; and, by branch, those HEAD holds all the same under their Patch-Id (a squash merge, a
     cherry-pick: merged, though the branch's commits are not)."""
-    branches = (
-        git.run(["for-each-ref", "--format=%(refname:short)", "refs/heads/pods/"]).stdout.decode().split()
-    )
+    branches = [ref.removeprefix("refs/heads/") for ref in task_branch_refs(git)]
     if not branches:
         return {}, {}, {}
     head = git.run(["rev-parse", "-q", "--verify", "HEAD"], check=False).stdout.decode().strip()

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from git_pods import attempts, ids, yamlsafe
+from git_pods import attempts, ids, ledger, yamlsafe
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
@@ -169,11 +169,7 @@ def _handoff_target(options: SubmitOptions, config: Config, pod: str, root: Path
 
 def _sender(root: Path, task: str) -> str | None:
     """Who handed the task to its current pod (the ledger's from_handoff), if anyone did."""
-    try:
-        data = load((root / ".pods" / "tasks" / f"{task}.yaml").read_bytes(), "ledger").data
-    except (OSError, YamlProblems):
-        return None
-    handed = data.get("from_handoff") if isinstance(data, dict) else None
+    handed = (ledger.peek(root, task) or {}).get("from_handoff")
     sender = handed.get("from") if isinstance(handed, dict) else None
     return sender if isinstance(sender, str) else None
 
@@ -234,12 +230,8 @@ def _document(cwd: Path, given: str | None, schema: str) -> dict[str, Any]:
 
 def _holder(root: Path, task: str) -> str | None:
     """The pod holding the task now, from its ledger (.pods/tasks/<TASK>.yaml), if there is one."""
-    ledger = root / ".pods" / "tasks" / f"{task}.yaml"
-    try:
-        data = load(ledger.read_bytes(), str(ledger)).data
-    except (OSError, YamlProblems):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("pod"), str):
+    data = ledger.peek(root, task)
+    if data is None or not isinstance(data.get("pod"), str):
         return None
     from git_pods.handoffs import holder  # the receiver of its latest handoff, else the assignee
 

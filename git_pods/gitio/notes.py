@@ -181,11 +181,11 @@ def append(
     A line a note already holds is not written twice, so plans may simply name what must be there.
     ident is "Name <email>" for the notes commit (default: git's committer identity); common is
     the common git folder, where the writers' queue lives (asked of git when not given)."""
-    committer = ident or _ident(git)
+    who = ident or committer(git)
     folder = (common or _common(git)) / "pods"
     room = _queue(folder, time.monotonic() + QUEUE_WAIT)
     try:
-        return _append(git, ref, commits, plan, message, committer, first, attempts)
+        return _append(git, ref, commits, plan, message, who, first, attempts)
     finally:
         if room is not None:
             room.__exit__(None, None, None)
@@ -314,7 +314,8 @@ def _notes_commit(git: Git, parent: str | None, texts: Mapping[str, bytes], mess
     return sha
 
 
-def _ident(git: Git) -> str:
+def committer(git: Git) -> str:
+    """Who is at work here, "Name <email>" (git's committer identity; a stand-in without one)."""
     done = git.run(["var", "GIT_COMMITTER_IDENT"], check=False)
     if done.returncode != 0:  # no identity configured: the notes commit still needs a name
         return "git-pods <git-pods@localhost>"

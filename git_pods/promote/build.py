@@ -264,9 +264,8 @@ def commit_message(
     said = only == clipped and not entries[0].get("breaking")  # the subject is the one entry
     if entries and not said:
         parts.append("\n".join(f"- {line}" for line in described))
-    reviewed = review_lines(trace)
-    if reviewed:
-        parts.append("\n".join(reviewed))
+    if verdict is not None:
+        parts.append("\n".join([f"Verdict: {verdict}", *review_lines(trace)]))
     if any("\n" in line or "\r" in line for line in trailers):  # checked before (GP225): never forge
         raise ValueError("a trailer spans lines")
     parts.append("\n".join(trailers))

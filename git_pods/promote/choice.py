@@ -56,6 +56,8 @@ def not_chosen(
         return []
     lines = []
     for folder in queue_order(root):
+        if folder.name not in won and attempts.base_of(folder.name) not in won:
+            continue  # intake names every attempt <first>-N: no need to read the rest of the queue
         other = read_candidate(folder)
         first = attempts.family(other.patch_id, other.attempt_of)
         if first not in won or other.patch_id == won[first]:

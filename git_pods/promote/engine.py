@@ -252,12 +252,13 @@ class Builder:
         return None
 
     def _already(self, candidate: Candidate) -> Outcome:
-        mine = _archive_of(candidate)
-        contents = {name: self.archived.get(path) for name, path in mine.items()}
-        there = {p for p in archive_paths(candidate.patch_id).values() if self.archived.get(p) is not None}
-        same_files = there == set(mine.values())
-        if same_files and all(obj is not None for obj in contents.values()) and candidate.digest is not None:
-            digest = bundle_digest({k: v.data for k, v in contents.items() if v is not None})
+        there = {
+            name: obj.data
+            for name, path in archive_paths(candidate.patch_id).items()
+            if (obj := self.archived.get(path)) is not None
+        }
+        if set(there) == set(_archive_of(candidate)) and candidate.digest is not None:  # the same files
+            digest = bundle_digest(there)
             if digest == candidate.digest:
                 where = (
                     self.target.branch
