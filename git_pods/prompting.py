@@ -415,14 +415,15 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     changelog = {**ids, "entries": [{"type": "changed", "description": "<what changed, for the changelog>"}]}
     handoff = {"from": pod, "to": to_pod, "reason": "<what the next pod should do>"}
     handoff["related_patch"] = f"{patch_id}.diff"
-    review = {**ids, "summary": "<your verdict in one line, within 72 characters>"}
+    # the commit subject opens with the verdict ("Changes requested: " at most): 72 - 19 = 53
+    review = {**ids, "summary": "<what you found, in one line within 50 characters>"}
     review["steps"] = ["<what you read and ran>"]
     review["review"] = {
         "verdict": "approved",
         "findings": ["<what you found, if anything>"],
         "ran": [{"command": "<the command you ran>", "result": "passed"}],
     }
-    blocked = {**ids, "summary": "<why you cannot do the task, in one line>"}
+    blocked = {**ids, "summary": "<why you cannot do the task, within 50 characters>"}
     blocked["steps"] = ["<what you tried>"]
     blocked["review"] = {"verdict": "blocked", "findings": ["<what you need: a file, a decision, access>"]}
     blocked_to = {"from": pod, "to": sender, "reason": "<what would unblock the task>"}

@@ -124,6 +124,7 @@ def test_the_next_prompt_shows_the_verdict_and_follows_the_reviews_handoff(promo
     assert "1 patch and 1 review of this task" in work
     assert f"--- {QA} by qa-pod: review (no code change)" in work
     assert "review: approved" in work
+    assert "summary: <what you found, in one line within 50 characters>" in done.out
     assert "(1 earlier patch, 1 review)" in done.err
     # the same, named by the review's patch id
     assert cli(promoted, "assign", "--from", QA, "--no-commit", "--out", "prompt.txt").code == 0
@@ -295,6 +296,8 @@ def test_an_agent_submits_a_review_from_its_working_copy(promoted: Path) -> None
         "python -m pytest -q: passed",
         "--risk",
         "Unicode separators are untested",
+        "--assumption",
+        "Only commas separate items",
         "--json",
     )
     assert done.code == 0, done.text
@@ -308,6 +311,7 @@ def test_an_agent_submits_a_review_from_its_working_copy(promoted: Path) -> None
         "ran": [{"command": "python -m pytest -q", "result": "passed"}],
     }
     assert trace["risks"] == ["Unicode separators are untested"]
+    assert trace["assumptions"] == ["Only commas separate items"]
     handoff_data = yaml.safe_load((folder / "handoff_log.yaml").read_text())
     assert handoff_data["to"] == "delivery-pod" and list(handoff_data["digests"]) == ["thought_trace.yaml"]
     promoted_done = promote(promoted, patch_id)
