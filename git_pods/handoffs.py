@@ -19,7 +19,7 @@ from git_pods.bundle import (
     TRACE,
 )
 from git_pods.config import Config
-from git_pods.errors import UsageError
+from git_pods.errors import Refused, UsageError
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
 from git_pods.record import record
@@ -78,6 +78,18 @@ def archived_files(git: Git, patch: str) -> tuple[str, dict[str, bytes]] | None:
         if all(blobs[name] is not None for name in REVIEW_ONLY_NEEDS):
             return rev.removeprefix("refs/heads/"), {n: b.data for n, b in blobs.items() if b is not None}
     return None
+
+
+def refuse_if_closed(data: dict[str, Any], path: str, what: str, pod: str = "POD") -> None:
+    """GP706 when the task is closed: what it takes no more (a handoff, another closing)."""
+    ended = closed(data)
+    if ended is not None:
+        raise Refused(
+            f"{data['task_id']} was closed ({ended.get('state')}, {ended.get('time')}): it takes no {what}",
+            rule="GP706",
+            file=path,
+            hint=f"assign it again to reopen it: git pod-assign --to {pod} --task {data['task_id']}",
+        )
 
 
 def patch_files(git: Git, root: Path, patch: str) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ from git_pods import handoffs, ids, ledger
 from git_pods.commands.assign import commit_entry, task_ledger
 from git_pods.commands.output import write_json
 from git_pods.config import load_config
-from git_pods.errors import Refused, UsageError
+from git_pods.errors import UsageError
 from git_pods.gitio.notes import committer
 from git_pods.gitio.runner import Git, require_root
 
@@ -54,13 +54,7 @@ def run(
         if json_mode:
             write_json(out, "close", 0, [], task=task, state=state, already=True)
         return 0
-    if earlier is not None:
-        raise Refused(
-            f"{task} is already closed ({earlier.get('state')}, {earlier.get('time')})",
-            rule="GP706",
-            file=path,
-            hint=f"assign it again to reopen it: git pod-assign --to POD --task {task}",
-        )
+    handoffs.refuse_if_closed(existing, path, f"closing as {state}")
     by = committer(git)
     now = ledger.now()
     entry: dict[str, object] = {"event": "closed", "state": state, "time": now, "by": by}

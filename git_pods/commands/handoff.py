@@ -12,7 +12,7 @@ from git_pods.checks.rules import violation
 from git_pods.commands.assign import commit_entry, task_ledger
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
-from git_pods.errors import Refused, UsageError
+from git_pods.errors import UsageError
 from git_pods.gitio.notes import committer
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git, require_root
@@ -65,14 +65,7 @@ def run(options: HandoffOptions, cwd: Path, out: TextIO, err: TextIO, json_mode:
         )
     at = task_ledger(git, root, task, config, f"assign it first: git pod-assign --to POD --task {task}")
     path, head, existing = at
-    ended = handoffs.closed(existing)
-    if ended is not None:
-        raise Refused(
-            f"{task} was closed ({ended.get('state')}, {ended.get('time')}): it takes no handoff",
-            rule="GP706",
-            file=path,
-            hint=f"assign it again to reopen it: git pod-assign --to {to} --task {task}",
-        )
+    handoffs.refuse_if_closed(existing, path, "handoff", to)
     sender = options.sender or handoffs.holder(existing)
     if sender not in config.pods:
         raise UsageError(f"--from {sender}: unknown pod", hint=f"one of: {', '.join(config.pods)}")
