@@ -80,6 +80,16 @@ class Config:
     prompt_history_bytes: int | None = None  # earlier patches' diffs and changed files in a prompt
     extensions: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    def handoff_targets(self, sender: str, verdict: str | None = None) -> list[str]:
+        """Where the sender may hand off: its next pods; a blocked answer also back to any pod that
+        may hand work to it (whoever sent it the task), or to itself (for a reassignment)."""
+        spec = self.pods.get(sender)
+        allowed = list(spec.next) if spec is not None else []
+        if verdict == "blocked" and spec is not None:
+            senders = [p.id for p in self.pods.values() if sender in p.next]
+            allowed += [p for p in (*senders, sender) if p not in allowed]
+        return allowed
+
     def is_protected(self, path: str) -> bool:
         """Case-insensitively: on macOS and Windows `.Pods/x` is `.pods/x`."""
         globs = (*ALWAYS_PROTECTED, *self.policy.protected_paths)

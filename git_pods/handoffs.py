@@ -17,6 +17,7 @@ from git_pods.bundle import (
     QUEUE_DIR,
     REVIEW_ONLY_NEEDS,
     TRACE,
+    verdict_of,
 )
 from git_pods.config import Config
 from git_pods.errors import Refused, UsageError
@@ -36,6 +37,7 @@ class Latest:
     reason: str
     patch: str | None = None
     acceptance: Any = None
+    verdict: str | None = None  # the handed-over answer's review verdict (blocked widens the graph)
 
 
 def holder(data: dict[str, Any]) -> str:
@@ -129,7 +131,7 @@ def latest(git: Git, root: Path, cwd: Path, source: str, config: Config) -> Late
     patch = ids.patch_id_of(source)
     if ids.is_patch_id(patch):
         files = patch_files(git, root, patch)
-        return _from_log(_yaml(files[HANDOFF], HANDOFF), task_of(files, patch), patch)
+        return _from_log(_yaml(files[HANDOFF], HANDOFF), task_of(files, patch), patch, files)
     raise UsageError(f"--from {source}: not a file, a task with a ledger, or a patch id")
 
 
@@ -170,7 +172,7 @@ def _answer_on_branch(git: Git, root: Path, data: dict[str, Any], config: Config
     if not patches or patches[-1].pod != data.get("pod"):
         return None
     files = patch_files(git, root, patches[-1].patch_id)
-    return _from_log(_yaml(files[HANDOFF], HANDOFF), task, patches[-1].patch_id)
+    return _from_log(_yaml(files[HANDOFF], HANDOFF), task, patches[-1].patch_id, files)
 
 
 def _from_ledger(data: dict[str, Any], shown: str) -> Latest:
@@ -185,14 +187,15 @@ def _from_ledger(data: dict[str, Any], shown: str) -> Latest:
     return Latest(data["task_id"], last["from"], last["to"], last["reason"], patch, last.get("acceptance"))
 
 
-def _from_log(data: Any, task: str, patch: str | None) -> Latest:
+def _from_log(data: Any, task: str, patch: str | None, files: dict[str, bytes] | None = None) -> Latest:
     entries = data if isinstance(data, list) else [data]
     last = entries[-1] if entries and isinstance(entries[-1], dict) else None
     if last is None or not all(isinstance(last.get(k), str) for k in ("from", "to", "reason")):
         raise UsageError("the handoff log has no usable handoff (from, to, reason)")
     related = last.get("related_patch")
     named = ids.patch_id_of(related) if isinstance(related, str) else patch
-    return Latest(task, last["from"], last["to"], last["reason"], named, last.get("acceptance"))
+    verdict = verdict_of(_yaml(files.get(TRACE), TRACE)) if files else None
+    return Latest(task, last["from"], last["to"], last["reason"], named, last.get("acceptance"), verdict)
 
 
 def _yaml(raw: bytes | None, shown: str) -> Any:

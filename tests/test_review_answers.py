@@ -376,3 +376,15 @@ def test_a_review_subject_says_its_verdict_once(verdict: str, summary: str, subj
     message = commit_message({}, trace, ["Pod: qa-pod"], review_only=True).decode()
     assert message.split("\n", 1)[0] == subject
     assert f"Verdict: {verdict}\n- finding: x" in message
+
+
+def test_assign_from_follows_a_blocked_answer_back_to_its_own_pod(promoted: Path) -> None:
+    """The blocked handoff the bundle rules allow (qa-pod to itself) is one `assign --from` takes,
+    not a GP705 dead end: the handoff graph widens for blocked answers everywhere alike."""
+    write_answer(promoted / ".patches/queue" / QA, QA, "qa-pod", verdict="blocked")
+    assert promote(promoted, QA).code == 0
+    done = cli(promoted, "assign", "--from", QA)
+    assert done.code == 0, done.text
+    ledger = yaml.safe_load((promoted / ".pods/tasks/F2.1.yaml").read_text())
+    assert (ledger["pod"], ledger["from_handoff"]["from"]) == ("qa-pod", "qa-pod")
+    assert "an empty string parses to" in done.out  # the blocked findings, for the reassigned pod

@@ -283,7 +283,7 @@ def _handoffs(
         for key, name in (("from", handoff.from_pod), ("to", handoff.to_pod)):
             out.extend(_known_pod(name, config, HANDOFF, here(handoff.index, key), at))
         sender = config.pods.get(handoff.from_pod)
-        allowed_pods = handoff_targets(config, sender, verdict) if sender is not None else []
+        allowed_pods = config.handoff_targets(handoff.from_pod, verdict)
         if sender is not None and handoff.to_pod in config.pods and handoff.to_pod not in allowed_pods:
             allowed = ", ".join(allowed_pods) or "none"
             out.append(
@@ -299,16 +299,6 @@ def _handoffs(
         for name, expected in handoff.digests.items():
             out.extend(_digest(contents, name, expected, at, here(handoff.index, "digests") + (name,)))
     return out
-
-
-def handoff_targets(config: Config, sender: PodSpec, verdict: str | None) -> list[str]:
-    """Where the sender may hand off: its next pods; a blocked pod also back to any pod that may
-    hand work to it (whoever sent it the task), or to itself (for a reassignment)."""
-    allowed = list(sender.next)
-    if verdict == "blocked":
-        senders = [p.id for p in config.pods.values() if sender.id in p.next]
-        allowed += [p for p in (*senders, sender.id) if p not in allowed]
-    return allowed
 
 
 def _digest(

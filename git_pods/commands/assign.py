@@ -230,8 +230,7 @@ def _from_source(options: AssignOptions, cwd: Path) -> AssignOptions:
         )
     if options.task and options.task != latest.task:
         raise UsageError(f"--task {options.task} differs from the handoff's task {latest.task}")
-    sender = config.pods.get(latest.sender)
-    if sender is None or latest.to not in sender.next:
+    if latest.to not in config.handoff_targets(latest.sender, latest.verdict):
         raise Refused(
             f"the handoff from {latest.sender} to {latest.to} is outside the config's handoff graph",
             hint="assign the pod yourself with --to and --task, or hand off again within the graph",

@@ -160,7 +160,7 @@ def _head_config(git: Git, working: Config) -> Config:
 
 
 def _graph(config: Config, sender: str, to: str, force: bool) -> Violation | None:
-    allowed = config.pods[sender].next
+    allowed = config.handoff_targets(sender)
     if to in allowed or force:
         return None
     return violation(

@@ -26,7 +26,7 @@ from git_pods.bundle import (
     in_folder,
     sha256_file,
 )
-from git_pods.checks.bundle_rules import check_bundle, handoff_targets
+from git_pods.checks.bundle_rules import check_bundle
 from git_pods.commands.output import write_json
 from git_pods.config import Config, load_config
 from git_pods.errors import UsageError
@@ -153,7 +153,7 @@ def _ran(given: str) -> dict[str, str]:
 def _handoff_target(options: SubmitOptions, config: Config, pod: str, root: Path, task: str) -> str:
     """The pod the handoff goes to: --to, else the pod's first next pod (a blocked answer: back to
     the pod that sent the task, else to itself); checked before writing."""
-    allowed = handoff_targets(config, config.pods[pod], options.verdict)
+    allowed = config.handoff_targets(pod, options.verdict)
     default = allowed[0] if allowed else None
     if options.verdict == "blocked":
         default = _sender(root, task) or pod
