@@ -37,11 +37,6 @@ class Promoted:
     digest: str
 
 
-def family(patch_id: str, attempt_of: str | None) -> str:
-    """The id of the prompt's first answer: attempt_of, else the id itself."""
-    return attempt_of or patch_id
-
-
 def base_of(patch_id: str) -> str:
     """patch_x-3 -> patch_x (an attempt's own id names its first answer)."""
     match = _ATTEMPT.match(patch_id)

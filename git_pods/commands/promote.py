@@ -200,7 +200,9 @@ def _promote(
             outcomes += promoted
             if made:
                 final.append(builder.target)
-        ordered = _in_queue_order(outcomes, candidates)
+        losers = choice.not_chosen(root, outcomes, candidates, repo.head, show)
+        notices += [choice.said(o) for o in losers]
+        ordered = _in_queue_order(outcomes + losers, candidates)
         _keep_tracked(git, ordered, targets)
         if not options.dry_run:
             if final or any(o.status == "rejected" for o in ordered):
@@ -210,7 +212,6 @@ def _promote(
             for outcome in ordered:
                 if outcome.status == "already" and not outcome.keep:
                     finish.dequeue(root / QUEUE_DIR / outcome.patch_id, outcome.digest)
-        notices += choice.not_chosen(git, root, common, config, ordered, candidates, options.dry_run)
     finally:
         remove_tree(scratch)
     pushed = None

@@ -8,11 +8,8 @@ from pathlib import Path
 from git_pods import attempts
 from git_pods.bundle import REJECTED_DIR
 from git_pods.checks.rules import violation
-from git_pods.config import Config
-from git_pods.gitio.runner import Git
 from git_pods.promote.outcome import Outcome, Show
 from git_pods.promote.plan import Candidate, queue_order, read_candidate
-from git_pods.rejecting import move_to_rejected
 
 
 def one_attempt_each(candidates: list[Candidate], show: Show) -> tuple[list[Candidate], list[Outcome]]:
@@ -20,7 +17,7 @@ def one_attempt_each(candidates: list[Candidate], show: Show) -> tuple[list[Cand
     named together), none is, and the lead is asked to pick (GP406, exit 2)."""
     families: dict[str, list[Candidate]] = {}
     for candidate in candidates:
-        families.setdefault(attempts.family(candidate.patch_id, candidate.attempt_of), []).append(candidate)
+        families.setdefault(candidate.family, []).append(candidate)
     held: list[Outcome] = []
     for first, group in families.items():
         if len(group) < 2:
@@ -40,33 +37,40 @@ def one_attempt_each(candidates: list[Candidate], show: Show) -> tuple[list[Cand
 
 
 def not_chosen(
-    git: Git,
-    root: Path,
-    common: Path,
-    config: Config,
-    ordered: list[Outcome],
-    candidates: list[Candidate],
-    dry_run: bool,
-) -> list[str]:
-    """The other queued attempts at a prompt whose chosen answer was just promoted go to
-    rejected/ as not chosen (GP405), with a rejected event each: nothing is lost."""
-    chosen = {c.patch_id: attempts.family(c.patch_id, c.attempt_of) for c in candidates}
-    won = {chosen[o.patch_id]: o.patch_id for o in ordered if o.status == "promoted" and o.patch_id in chosen}
-    if not won:
-        return []
-    lines = []
-    for folder in queue_order(root):
+    root: Path, outcomes: list[Outcome], candidates: list[Candidate], attach: str | None, show: Show
+) -> list[Outcome]:
+    """The other queued attempts at a prompt whose chosen answer is being promoted: rejected as not
+    chosen (GP405) in the same transaction as the promote (reason.yaml, a rejected event, the
+    journal, the webhooks), so nothing is lost. The lead's choice is no failure: exit 0."""
+    chosen = {c.patch_id: c.family for c in candidates}
+    won = {
+        chosen[o.patch_id]: o.patch_id for o in outcomes if o.status == "promoted" and o.patch_id in chosen
+    }
+    out = []
+    for folder in queue_order(root) if won else []:
         if folder.name not in won and attempts.base_of(folder.name) not in won:
             continue  # intake names every attempt <first>-N: no need to read the rest of the queue
         other = read_candidate(folder)
-        first = attempts.family(other.patch_id, other.attempt_of)
-        if first not in won or other.patch_id == won[first]:
+        if other.family not in won or other.patch_id == won[other.family]:
             continue
-        why = f"not chosen: {won[first]} was promoted as the answer to the same prompt"
-        if dry_run:
-            lines.append(f"would move {other.patch_id} to {REJECTED_DIR}/ ({why})")
-            continue
-        made = move_to_rejected(git, root, config, folder, "GP405", why, common)
-        if made is not None:
-            lines.append(f"{other.patch_id} -> {made.target} (GP405 {why})")
-    return lines
+        why = f"not chosen: {won[other.family]} was promoted as the answer to the same prompt"
+        problem = violation(
+            "GP405", why, file=show(folder), hint=f"git pod-requeue {other.patch_id} if it is wanted"
+        )
+        outcome = Outcome(
+            other.patch_id,
+            "rejected",
+            violations=[problem],
+            attach=attach,
+            pod=other.pod,
+            task=other.task,
+            digest=other.digest,
+        )
+        outcome.exit = 0
+        out.append(outcome)
+    return out
+
+
+def said(outcome: Outcome) -> str:
+    """The line that tells the lead where a not-chosen attempt went."""
+    return f"{outcome.patch_id} -> {REJECTED_DIR}/{outcome.patch_id}/ (GP405 {outcome.violations[0].message})"

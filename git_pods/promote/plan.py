@@ -46,6 +46,11 @@ class Candidate:
         return needed_files(self.verdict, self.files.get(DIFF))
 
     @property
+    def family(self) -> str:
+        """The first answer to its prompt: attempt_of, else its own id."""
+        return self.attempt_of or self.patch_id
+
+    @property
     def review_only(self) -> bool:
         """A review or blocked answer that changes no code."""
         return self.needed == REVIEW_ONLY_NEEDS
