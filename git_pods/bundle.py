@@ -45,6 +45,16 @@ def _present(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
+def bundle_folders(folder: Path) -> list[Path]:
+    """The bundle folders in a record folder (queue, rejected), sorted; links, files and hidden
+    scratch folders left out."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
+    )
+
+
 def is_bundle_folder(folder: Path) -> bool:
     """A folder holding any of a bundle's parts."""
     return folder.is_dir() and any(_present(folder / name) for name in (*LOG_SCHEMAS, DIFF, FILES))

@@ -195,3 +195,14 @@ def test_status_never_calls_a_different_bundle_with_a_promoted_id_promoted(assig
     assert item["same_id_promoted_on"] == "pods/F2.1" and "promoted_on" not in item
     bundle(assigned, OTHER, DIFF)  # unrelated: plain
     assert f"{OTHER}  dev-pod  F2.1  valid" in cli(assigned, "status").out
+
+
+def test_requeue_of_several_moves_none_when_one_cannot_go_back(assigned: Path) -> None:
+    bundle(assigned, DEV, DIFF)
+    bundle(assigned, OTHER, DIFF)
+    assert cli(assigned, "reject", DEV, OTHER, "--reason", "later").code == 0
+    bundle(assigned, OTHER, DIFF, summary="A new answer under that id")
+    done = cli(assigned, "requeue", DEV, OTHER)
+    assert done.code == 2 and f".patches/queue/{OTHER}/ is already queued; nothing was requeued" in done.err
+    assert (assigned / ".patches/rejected" / DEV).is_dir()  # the first one did not move either
+    assert not (assigned / ".patches/queue" / DEV).exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from git_pods import handoffs, ids, ledger
-from git_pods.bundle import QUEUE_DIR, REJECTED_DIR, in_folder
+from git_pods.bundle import QUEUE_DIR, REJECTED_DIR, bundle_folders, in_folder
 from git_pods.checks.bundle_rules import check_bundle
 from git_pods.commands.output import write_json
 from git_pods.config import load_config
@@ -50,7 +50,7 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
         elif folder.name in merged:
             item["merged"] = True
         queue.append(item)
-    rejected = [_rejected(folder) for folder in _folders(root / REJECTED_DIR)]
+    rejected = [_rejected(folder) for folder in bundle_folders(root / REJECTED_DIR)]
     tasks = [_task(path, config.yaml_max_bytes) for path in sorted((root / ledger.TASKS_DIR).glob("*.yaml"))]
     if json_mode:
         write_json(
@@ -113,14 +113,6 @@ def run(cwd: Path, out: TextIO, json_mode: bool = False) -> int:
             done = " (all of it: git branch -D " + branch + ")" if branch not in unmerged else ""
             out.write(f"  {branch}: {', '.join(patches)}{done}\n")
     return 0
-
-
-def _folders(folder: Path) -> list[Path]:
-    if not folder.is_dir() or folder.is_symlink():
-        return []
-    return sorted(
-        p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
-    )
 
 
 def _rejected(folder: Path) -> dict[str, Any]:

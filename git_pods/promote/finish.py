@@ -100,7 +100,7 @@ def dequeue(folder: Path, digest: str | None) -> bool:
     if digest is not None and read_candidate(folder).digest != digest:
         return False
     trash = _free(folder.with_name(f".trash-{folder.name}"))
-    _moved(folder, trash)
+    moved(folder, trash)
     remove_tree(trash)
     return True
 
@@ -126,7 +126,7 @@ def reject(root: Path, patch_id: str, reason: Mapping[str, Any], digest: str | N
         return None
     reason_file = folder / "reason.yaml"
     if reason_file.is_dir() and not reason_file.is_symlink():  # the pod's own folder of that name: kept
-        _moved(reason_file, _free(folder / "reason.yaml.from-bundle"))
+        moved(reason_file, _free(folder / "reason.yaml.from-bundle"))
     try:
         write_atomic(reason_file, _reason_text(reason))
         rejected = root / REJECTED_DIR
@@ -135,8 +135,8 @@ def reject(root: Path, patch_id: str, reason: Mapping[str, Any], digest: str | N
         raise _in_the_way(reason_file, exc) from None
     target = rejected / patch_id
     if target.exists() or target.is_symlink():
-        _moved(target, _free(rejected / f"{patch_id}.1", numbered=True))
-    _moved(folder, target)
+        moved(target, _free(rejected / f"{patch_id}.1", numbered=True))
+    moved(folder, target)
     return target
 
 
@@ -152,7 +152,8 @@ def _free(path: Path, numbered: bool = False) -> Path:
         n += 1
 
 
-def _moved(source: Path, target: Path) -> None:
+def moved(source: Path, target: Path) -> None:
+    """Rename source to target; an OSError is exit 3 naming what is in the way."""
     try:
         os.rename(source, target)
     except OSError as exc:
