@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from git_pods.bundle import PATCHES_DIR, QUEUE_DIR
+from git_pods.bundle import LOGS_DIR, PATCHES_DIR, QUEUE_DIR
+from git_pods.errors import RepoStateError
 from git_pods.fsio import remove_tree
 
 
@@ -61,8 +62,11 @@ def alive(pid: int) -> bool:
 
 
 def taken_ids(root: Path) -> set[str]:
-    """Patch ids in the queue and the archive, case folded (macOS and Windows fold them)."""
-    return set(queued(root)) | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
+    """Patch ids in the queue and the archive (diffs, and logs: a review answer has no diff), case
+    folded (macOS and Windows fold them)."""
+    logs = root / LOGS_DIR
+    archived = {p.name.casefold() for p in logs.iterdir() if p.is_dir()} if logs.is_dir() else set()
+    return set(queued(root)) | archived | {p.stem.casefold() for p in (root / PATCHES_DIR).glob("*.diff")}
 
 
 def new_patch_id(root: Path, elsewhere: Callable[[list[str]], set[str]] | None = None) -> str:
@@ -74,4 +78,7 @@ def new_patch_id(root: Path, elsewhere: Callable[[list[str]], set[str]] | None =
     }
     candidates = [stem, *(f"{stem}_{n}" for n in range(2, 100))]
     taken |= {c.casefold() for c in (elsewhere(candidates) if elsewhere else ())}
-    return next((c for c in candidates if c.casefold() not in taken), f"{stem}_100")
+    free = next((c for c in candidates if c.casefold() not in taken), None)
+    if free is None:  # a hundred bundles in one second
+        raise RepoStateError(f"no free patch id this second ({stem}_2 to _99 are taken)", hint="run again")
+    return free

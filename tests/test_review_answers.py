@@ -388,3 +388,23 @@ def test_assign_from_follows_a_blocked_answer_back_to_its_own_pod(promoted: Path
     ledger = yaml.safe_load((promoted / ".pods/tasks/F2.1.yaml").read_text())
     assert (ledger["pod"], ledger["from_handoff"]["from"]) == ("qa-pod", "qa-pod")
     assert "an empty string parses to" in done.out  # the blocked findings, for the reassigned pod
+
+
+def test_a_review_archive_holds_its_id(promoted: Path) -> None:
+    """A review archives no diff, yet its id is taken: submit refuses it, and a case twin is GP401."""
+    write_answer(promoted / ".patches/queue" / QA, QA)
+    assert promote(promoted, QA).code == 0
+    git(promoted, "switch", "-q", "pods/F2.1")
+    (promoted / "README.md").write_text("# changed\n")
+    done = cli(promoted, "submit", "--task", "F2.1", "--pod", "qa-pod", "--summary", "x", "--patch-id", QA)
+    assert done.code == 2 and f"patch id {QA} is taken" in done.err
+    git(promoted, "checkout", "-q", "--", "README.md")
+    git(promoted, "switch", "-q", "main")
+    twin = QA.upper().replace("PATCH", "Patch")
+    write_answer(promoted / ".patches/queue" / twin, twin)
+    refused = promote(promoted, twin)
+    assert (
+        refused.code == 1
+        and "GP401" in refused.text
+        and f"differs only in letter case from {QA}" in refused.text
+    )

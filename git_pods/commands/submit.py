@@ -107,7 +107,10 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
         raise UsageError(f"a valid task id is needed (got {task!r})", hint="pass --task F2.1")
     pod = options.pod or trace.get("pod") or _holder(root, task)
     if not isinstance(pod, str) or pod not in config.pods:
-        raise UsageError(f"unknown pod {pod!r}", hint=f"pass --pod, one of: {', '.join(config.pods)}")
+        said = (
+            f"unknown pod {pod!r}" if pod else f"which pod did the work? {task} has no ledger here naming one"
+        )
+        raise UsageError(said, hint=f"pass --pod, one of: {', '.join(config.pods)}")
     if options.edit or (not options.summary and "summary" not in trace):
         trace, changelog = _edit(trace, changelog, options, pod, task)
     _handoff_target(options, config, pod, root, task)

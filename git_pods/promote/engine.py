@@ -12,6 +12,7 @@ from git_pods import ids
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
+    LOGS_DIR,
     PATCHES_DIR,
     QUEUE_DIR,
     TRACE,
@@ -188,25 +189,29 @@ class Builder:
         )
 
     def _promoted_names(self) -> dict[str, str]:
-        """Promoted diffs at the target's base, by case-folded name (ids are unique ignoring case)."""
+        """Promoted ids at the target's base, by case-folded id (ids are unique ignoring case): the
+        diffs in .patches/, and the logs in .logs/ (a review answer archives no diff)."""
         if self._names is None:
-            listing = self.archived.get(PATCHES_DIR)
-            names = tree_names(listing) if listing is not None and listing.kind == "tree" else []
-            self._names = {n.casefold(): n for n in names if n.endswith(".diff")}
+            names: list[str] = []
+            for folder, suffix in ((PATCHES_DIR, ".diff"), (LOGS_DIR, "")):
+                listing = self.archived.get(folder)
+                found = tree_names(listing) if listing is not None and listing.kind == "tree" else []
+                names += [n.removesuffix(suffix) for n in found if n.endswith(suffix)]
+            self._names = {n.casefold(): n for n in names}
         return self._names
 
     def _judge(self, candidate: Candidate) -> Outcome | None:
         """The bundle's own rules, with the target's policy; None when it may be applied."""
         if any(self.archived.get(p) is not None for p in archive_paths(candidate.patch_id).values()):
             return self._already(candidate)
-        other = self._promoted_names().get(f"{candidate.patch_id}.diff".casefold())
+        other = self._promoted_names().get(candidate.patch_id.casefold())
         if other is not None:
             return self.rejected(
                 candidate,
                 [
                     violation(
                         "GP401",
-                        f"{candidate.patch_id} differs only in letter case from {other[: -len('.diff')]}, "
+                        f"{candidate.patch_id} differs only in letter case from {other}, "
                         f"already promoted on {self.target.branch}",
                         file=self.show(candidate.folder),
                         hint="patch ids are unique ignoring case (macOS and Windows fold them): "

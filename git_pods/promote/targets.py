@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from git_pods.bundle import (
+    LOGS_DIR,
     PATCHES_DIR,
     QUEUE_DIR,
     TRACE,
@@ -127,6 +128,7 @@ def archive_specs(base: str, patch_id: str) -> list[str]:
     return [f"{base}:{p}" for p in paths.values()] + [
         f"{base}:{QUEUE_DIR}/{patch_id}",
         f"{base}:{PATCHES_DIR}",
+        f"{base}:{LOGS_DIR}",
     ]
 
 
