@@ -21,7 +21,9 @@ from git_pods.bundle import (
 )
 from git_pods.gitio.objects import read_objects
 from git_pods.gitio.runner import Git
+from git_pods.handoffs import archived_files
 from git_pods.priorwork import task_branch_refs
+from git_pods.queueing import new_patch_id
 from git_pods.record import record
 from git_pods.yamlsafe import YamlProblems, dump, load
 
@@ -45,8 +47,6 @@ def base_of(patch_id: str) -> str:
 
 def promoted(git: Git, patch_id: str) -> Promoted | None:
     """The patch id's promoted record in HEAD or on a pods/* branch, if any."""
-    from git_pods.handoffs import archived_files
-
     found = archived_files(git, patch_id)
     return Promoted(found[0], bundle_digest(found[1])) if found is not None else None
 
@@ -75,8 +75,6 @@ def fresh_patch_id(root: Path, git: Git) -> str:
     """A new patch id no bundle uses anywhere: the queue, the rejected ones, the archive here, and
     every pods/* branch (two steps in one second would otherwise hand the next pod the id the
     last one promoted)."""
-    from git_pods.queueing import new_patch_id
-
     return new_patch_id(root, lambda names: taken(root, git, names))
 
 

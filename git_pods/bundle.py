@@ -116,6 +116,7 @@ def bundle_digest(contents: Mapping[str, bytes]) -> str:
 
 
 VERDICTS = ("approved", "changes-requested", "blocked")
+VERDICT_LABELS = {"approved": "Approved", "changes-requested": "Changes requested", "blocked": "Blocked"}
 REVIEW_ONLY_NEEDS = (TRACE, HANDOFF)  # what a review answer without a change must have
 
 

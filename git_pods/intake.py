@@ -184,13 +184,28 @@ def _whole_files_folder(top: Path, problems: list[Violation]) -> list[Download]:
     for path in sorted(top.rglob("*")):
         inner = path.relative_to(top).as_posix()
         if path.is_symlink():  # the folder is left whole where it is: nothing of it is taken
-            problems.append(violation("GP210", f"{FILES}/{inner} is a symbolic link", file=str(path)))
+            problems.append(
+                violation(
+                    "GP210",
+                    f"{FILES}/{inner} is a symbolic link; nothing of {FILES}/ was taken in",
+                    file=str(path),
+                    hint="replace the link with the file itself, then run git pod-intake again",
+                )
+            )
             return []
         if not path.is_file():
             continue
         total += path.stat().st_size
         if total > MAX_FILE or len(out) >= MAX_ZIP_MEMBERS:
-            problems.append(violation("GP102", f"{FILES}/ holds too much to be one answer", file=str(top)))
+            limit = f"{MAX_ZIP_MEMBERS} files or {MAX_FILE >> 20} MiB"
+            problems.append(
+                violation(
+                    "GP102",
+                    f"{FILES}/ holds more than {limit}: too much to be one answer",
+                    file=str(top),
+                    hint="send the change as patch.diff, or only the files it changes",
+                )
+            )
             return []
         out.append(Download(top, inner, inner, FILES, path.read_bytes(), None))
     return out

@@ -45,6 +45,13 @@ def peek(root: Path, task: object) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def sender(packet: dict[str, Any]) -> str | None:
+    """The pod whose handoff brought the current assignment (from_handoff), if one did."""
+    handed = packet.get("from_handoff")
+    pod = handed.get("from") if isinstance(handed, dict) else None
+    return pod if isinstance(pod, str) else None
+
+
 def load(raw: bytes | None, shown: str, max_bytes: int) -> dict[str, Any] | None:
     """The ledger's data; a ledger that is not valid stops the command (it would be rewritten)."""
     if raw is None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from git_pods import yamlsafe
+from git_pods import ledger, yamlsafe
 from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, TRACE
 from git_pods.checks.rules import violation
 from git_pods.config import Config
@@ -407,7 +407,7 @@ def answer_format(packet: dict[str, Any], patch_id: str, to_pod: str) -> str:
     base = packet.get("base_commit", "the repository's first commit (there is none yet)")
     if packet.get("branch") and packet.get("base_commit"):
         base = f"{base}, the tip of {packet['branch']} (the work so far)"
-    handed_by = (packet.get("from_handoff") or {}).get("from")
+    handed_by = ledger.sender(packet)
     sender = handed_by or pod
     ids = {"patch_id": patch_id, "pod": pod, "task_id": task}
     trace = {**ids, "summary": "<what the patch does, within 72 characters (the commit subject)>"}

@@ -152,13 +152,17 @@ def no_prompt_env(git: Git) -> dict[str, str]:
     return env
 
 
-def _network(git: Git, args: list[str], remote: str, what: str) -> subprocess.CompletedProcess[bytes]:
+def _network(
+    git: Git, args: list[str], remote: str, what: str, hint: str | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """git's network command, without prompts, given up after NETWORK_TIMEOUT (what: "fetching
+    the notes", for the message)."""
     try:
         return git.run([*_SLOW, *args], env=no_prompt_env(git), check=False, timeout=NETWORK_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise SyncError(
-            f"{remote} did not answer within {NETWORK_TIMEOUT:.0f} s while {what} the notes",
-            hint=f"check the connection, then run git pod-sync {remote}",
+            f"{remote} did not answer within {NETWORK_TIMEOUT:.0f} s while {what}",
+            hint=hint or f"check the connection, then run git pod-sync {remote}",
         ) from None
 
 
@@ -168,15 +172,10 @@ def fetch_task_branches(git: Git, remote: str) -> str:
     promoting on a stale view is what --fetch was asked to prevent."""
     spec = f"+refs/heads/pods/*:refs/remotes/{remote}/pods/*"
     args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, spec]
-    try:
-        done = git.run([*_SLOW, *args], env=no_prompt_env(git), check=False, timeout=NETWORK_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise SyncError(
-            f"{remote} did not answer within {NETWORK_TIMEOUT:.0f} s while fetching the task branches",
-            hint="check the connection, or promote without --fetch on what was fetched last",
-        ) from None
+    stale = "or promote without --fetch on what was fetched last"
+    done = _network(git, args, remote, "fetching the task branches", f"check the connection, {stale}")
     if done.returncode != 0:
-        why = " ".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]) or "git fetch failed"
+        why = _last_line(done.stderr.decode("utf-8", "replace").strip()) or "git fetch failed"
         raise SyncError(
             f"could not fetch the task branches from {remote}: {why}",
             hint=f"check the remote (git remote -v, git fetch {remote}), or promote without --fetch",
@@ -187,7 +186,7 @@ def fetch_task_branches(git: Git, remote: str) -> str:
 def _fetch(git: Git, remote: str, notes_ref: str, tracking: str) -> str | None:
     """The remote's notes tip, fetched onto the tracking ref; None when the remote has none."""
     args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, f"+{notes_ref}:{tracking}"]
-    done = _network(git, args, remote, "fetching")
+    done = _network(git, args, remote, "fetching the notes")
     if done.returncode != 0:
         stderr = done.stderr.decode("utf-8", "replace").strip()
         if "couldn't find remote ref" in stderr or "could not find remote ref" in stderr.lower():
@@ -304,7 +303,7 @@ def _push(git: Git, remote: str, notes_ref: str, local: str) -> str:
     "race" when another clone pushed first, or "locked" when the remote's ref was locked (by a
     push landing at that moment, or by a lock file left behind there)."""
     args = ["push", "--no-verify", "--porcelain", remote, f"{local}:{notes_ref}"]
-    done = _network(git, args, remote, "pushing")
+    done = _network(git, args, remote, "pushing the notes")
     if done.returncode == 0:
         return "ok"
     text = (done.stdout + done.stderr).decode("utf-8", "replace")

@@ -8,7 +8,6 @@ from typing import Any
 from git_pods.bundle import (
     CHANGELOG,
     DIFF,
-    DIGESTED,
     HANDOFF,
     LOGS_DIR,
     PATCHES_DIR,
@@ -55,10 +54,10 @@ def expected_for(
     trace = files.get(TRACE)
     checked = check_bytes(trace, shown_trace, "thought-trace", yaml_max_bytes) if trace is not None else None
     doc = checked.doc if checked is not None else None
-    data: dict[str, Any] | None = doc.data if doc is not None else None
-    needed = needed_files(verdict_of(data), files.get(DIFF))
-    if checked is None or any(files.get(name) is None for name in needed):
-        missing = [name for name in needed if files.get(name) is None]
+    verdict = verdict_of(doc.data if doc is not None else None)
+    needed = needed_files(verdict, files.get(DIFF))
+    missing = [name for name in needed if files.get(name) is None]
+    if checked is None or missing:
         return [
             violation(
                 "GP200",
@@ -66,16 +65,16 @@ def expected_for(
                 file=shown_trace,
             )
         ]
-    if not checked.valid or data is None:
+    if not checked.valid or doc is None:
         return checked.violations
+    data: dict[str, Any] = doc.data
     agent, model = data.get("agent"), data.get("model")
     assisted = f"{agent}:{model}" if agent and model else (str(agent) if agent else None)
-    assert doc is not None
     broken = one_line_problems(data, shown_trace, doc.line_of)
     if broken:
         return broken
-    digest = bundle_digest({name: files.get(name) or b"" for name in DIGESTED})
-    review = verdict_of(data) if needed == REVIEW_ONLY_NEEDS else None
+    digest = bundle_digest({name: raw for name, raw in files.items() if raw is not None})
+    review = verdict if needed == REVIEW_ONLY_NEEDS else None
     return Expected(patch_id, str(data["pod"]), str(data["task_id"]), digest, assisted, review)
 
 
@@ -210,5 +209,11 @@ def _one(item: Expected, trailers: Mapping[str, list[str]], shown: str) -> list[
 
 
 def _title(key: str) -> str:
-    titles = {"pod": "Pod", "task": "Task", "patch-id": "Patch-Id", "pod-bundle": "Pod-Bundle"}
-    return {**titles, "pod-review": "Pod-Review"}.get(key, "Assisted-by")
+    titles = {
+        "pod": "Pod",
+        "task": "Task",
+        "patch-id": "Patch-Id",
+        "pod-bundle": "Pod-Bundle",
+        "pod-review": "Pod-Review",
+    }
+    return titles.get(key, "Assisted-by")

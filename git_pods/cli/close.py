@@ -41,11 +41,9 @@ def close(
     ] = None,
     json_mode: _shell.JsonOption = False,
 ) -> None:
-    if done and abandoned:
-        state: str | None = "both"
-    else:
-        state = "done" if done else "abandoned" if abandoned else None
-    raise typer.Exit(command.run(task, state, reason, Path.cwd(), sys.stdout, sys.stderr, json_mode))
+    raise typer.Exit(
+        command.run(task, done, abandoned, reason, Path.cwd(), sys.stdout, sys.stderr, json_mode)
+    )
 
 
 def main() -> NoReturn:

@@ -15,12 +15,11 @@ from git_pods.errors import UsageError
 from git_pods.gitio.notes import committer
 from git_pods.gitio.runner import Git, require_root
 
-STATES = ("done", "abandoned")
-
 
 def run(
     task: str | None,
-    state: str | None,
+    done: bool,
+    abandoned: bool,
     reason: str | None,
     cwd: Path,
     out: TextIO,
@@ -31,13 +30,14 @@ def run(
         raise UsageError(
             f"{task!r} is not a valid task id" if task else "name the task", hint="git pod-close F2.1 --done"
         )
-    if state not in STATES:
+    if done == abandoned:
         raise UsageError(
             "pass one of --done and --abandoned, not both"
-            if state
+            if done
             else "say how it ended: --done or --abandoned",
             hint=f"git pod-close {task} --abandoned --reason 'superseded by F3'",
         )
+    state = "done" if done else "abandoned"
     problem = ledger.text_problem(reason)
     if problem:
         raise UsageError(problem, hint="write the reason as UTF-8 text")

@@ -56,7 +56,8 @@ def run(options: IntakeOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     downloads, problems, keep = scan(folder)
     config, _ = load_config(root)
     placed = list(groups(downloads))
-    outcomes = [_one(root, group, config, options.dry_run) for group in placed]
+    git = Git(root)
+    outcomes = [_one(root, git, group, config, options.dry_run) for group in placed]
     if not options.dry_run:
         problems += _remove_sources(outcomes, placed, downloads, keep)
     for item in unplaced(downloads, placed):
@@ -95,7 +96,7 @@ def _folder(options: IntakeOptions, root: Path) -> Path:
     return folder
 
 
-def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
+def _one(root: Path, git: Git, group: Group, config: Config, dry_run: bool) -> Outcome:
     sources = tuple(sorted({d.shown for found in group.files.values() for d in found}))
     shown = f"{QUEUE_DIR}/{group.patch_id}"
     refused = _refusal(group, shown)
@@ -111,15 +112,16 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
     target = queued(root).get(patch_id.casefold()) or root / QUEUE_DIR / patch_id
     if (target.exists() or target.is_symlink()) and holds(target, chosen):
         return Outcome(patch_id, "already-queued", sources)
-    taken = _taken_by(root, target, patch_id, chosen)
+    taken = _taken_by(root, git, target, patch_id, chosen)
     attempt_of = None
     if taken == "same":
         return Outcome(patch_id, "already-promoted", sources)
     if taken is not None:  # another answer to the same prompt: another attempt, never a dead end
-        made = attempts.next_attempt(root, Git(root), patch_id)
+        made = attempts.next_attempt(root, git, patch_id)
         if made is None:
             why = f"{shown} is taken ({taken}) and no attempt id is free; the downloads were left in place"
-            return Outcome(patch_id, "refused", sources, (violation("GP218", why, file=shown),))
+            hint = f"promote, reject or remove older attempts at {patch_id} (git pod-status lists them)"
+            return Outcome(patch_id, "refused", sources, (violation("GP218", why, file=shown, hint=hint),))
         chosen = attempts.as_attempt(chosen, patch_id, made)
         attempt_of, patch_id = (patch_id, taken), made
         target = root / QUEUE_DIR / patch_id
@@ -145,12 +147,12 @@ def _one(root: Path, group: Group, config: Config, dry_run: bool) -> Outcome:
     return Outcome(patch_id, "queued", sources, tuple(found), attempt_of=attempt_of)
 
 
-def _taken_by(root: Path, target: Path, patch_id: str, chosen: dict[str, bytes]) -> str | None:
+def _taken_by(root: Path, git: Git, target: Path, patch_id: str, chosen: dict[str, bytes]) -> str | None:
     """Who has the id already: "queued", "rejected", "promoted on <branch>"; "same" when that
     promoted record is these very files; None when it is free."""
     if target.exists() or target.is_symlink():
         return "queued with other content"
-    record = attempts.promoted(Git(root), patch_id)
+    record = attempts.promoted(git, patch_id)
     if record is not None:
         return "same" if record.digest == bundle_digest(chosen) else f"promoted on {record.rev}"
     rejected = root / REJECTED_DIR / patch_id

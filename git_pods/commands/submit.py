@@ -22,6 +22,7 @@ from git_pods.bundle import (
     PATCHES_DIR,
     QUEUE_DIR,
     TRACE,
+    VERDICT_LABELS,
     VERDICTS,
     in_folder,
     sha256_file,
@@ -89,7 +90,10 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
             hint=f"git pod-submit --verdict {options.verdict} --finding 'which separators count?'",
         )
     if options.verdict is None and (options.findings or options.ran):
-        raise UsageError("--finding and --ran belong to a review: pass --verdict too")
+        raise UsageError(
+            "--finding and --ran belong to a review: pass --verdict too",
+            hint="git pod-submit --verdict approved --ran 'pytest -q: passed'",
+        )
     ran = [_ran(given) for given in options.ran]
     change = _diff_file(cwd, options.diff) if options.diff else _working_tree_diff(git, root, head)
     if not change.strip() and options.verdict is None:
@@ -105,7 +109,8 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
     task = options.task or trace.get("task_id") or changelog.get("task_id")
     if not isinstance(task, str) or not ids.is_task_id(task):
         raise UsageError(f"a valid task id is needed (got {task!r})", hint="pass --task F2.1")
-    pod = options.pod or trace.get("pod") or _holder(root, task)
+    packet = ledger.peek(root, task)  # who holds the task, who sent it: defaults only
+    pod = options.pod or trace.get("pod") or _holder(packet)
     if not isinstance(pod, str) or pod not in config.pods:
         said = (
             f"unknown pod {pod!r}" if pod else f"which pod did the work? {task} has no ledger here naming one"
@@ -113,13 +118,13 @@ def run(options: SubmitOptions, cwd: Path, out: TextIO, json_mode: bool = False)
         raise UsageError(said, hint=f"pass --pod, one of: {', '.join(config.pods)}")
     if options.edit or (not options.summary and "summary" not in trace):
         trace, changelog = _edit(trace, changelog, options, pod, task)
-    _handoff_target(options, config, pod, root, task)
+    to = _handoff_target(options, config, pod, packet)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for _attempt in range(20):  # another submit may take the same second's id: take the next one
         patch_id = options.patch_id or attempts.fresh_patch_id(root, git)
         if patch_id.casefold() in taken_ids(root):
             raise UsageError(f"patch id {patch_id} is taken", hint="leave out --patch-id for a fresh one")
-        files = _bundle(options, config, trace, changelog, change, patch_id, pod, task, head, now, ran, root)
+        files = _bundle(options, trace, changelog, change, patch_id, pod, task, head, now, ran, to)
         target = root / QUEUE_DIR / patch_id
         try:
             place(target, files)
@@ -153,13 +158,13 @@ def _ran(given: str) -> dict[str, str]:
     return {"command": command.strip(), "result": result.strip()}
 
 
-def _handoff_target(options: SubmitOptions, config: Config, pod: str, root: Path, task: str) -> str:
+def _handoff_target(options: SubmitOptions, config: Config, pod: str, packet: dict[str, Any] | None) -> str:
     """The pod the handoff goes to: --to, else the pod's first next pod (a blocked answer: back to
     the pod that sent the task, else to itself); checked before writing."""
     allowed = config.handoff_targets(pod, options.verdict)
     default = allowed[0] if allowed else None
     if options.verdict == "blocked":
-        default = _sender(root, task) or pod
+        default = (ledger.sender(packet) if packet else None) or pod
     to = options.to or default
     if to is None:
         raise UsageError(f"{pod} hands work to no pod in the config", hint="pass --to POD")
@@ -168,13 +173,6 @@ def _handoff_target(options: SubmitOptions, config: Config, pod: str, root: Path
     if allowed and to not in allowed:
         raise UsageError(f"{pod} may not hand off to {to}", hint=f"hand off to one of: {', '.join(allowed)}")
     return to
-
-
-def _sender(root: Path, task: str) -> str | None:
-    """Who handed the task to its current pod (the ledger's from_handoff), if anyone did."""
-    handed = (ledger.peek(root, task) or {}).get("from_handoff")
-    sender = handed.get("from") if isinstance(handed, dict) else None
-    return sender if isinstance(sender, str) else None
 
 
 def _head(git: Git) -> str | None:
@@ -231,14 +229,13 @@ def _document(cwd: Path, given: str | None, schema: str) -> dict[str, Any]:
     return data
 
 
-def _holder(root: Path, task: str) -> str | None:
+def _holder(packet: dict[str, Any] | None) -> str | None:
     """The pod holding the task now, from its ledger (.pods/tasks/<TASK>.yaml), if there is one."""
-    data = ledger.peek(root, task)
-    if data is None or not isinstance(data.get("pod"), str):
+    if packet is None or not isinstance(packet.get("pod"), str):
         return None
     from git_pods.handoffs import holder  # the receiver of its latest handoff, else the assignee
 
-    return holder(data)
+    return holder(packet)
 
 
 def _edit(
@@ -291,7 +288,6 @@ def _entries(options: SubmitOptions, changelog: dict[str, Any], summary: str) ->
 
 def _bundle(
     options: SubmitOptions,
-    config: Config,
     trace: dict[str, Any],
     changelog: dict[str, Any],
     change: bytes,
@@ -301,7 +297,7 @@ def _bundle(
     head: str | None,
     now: str,
     ran: list[dict[str, str]],
-    root: Path,
+    to: str,
 ) -> dict[str, bytes]:
     summary = str(options.summary or trace.get("summary") or "")
     given = trace.get("steps") or []
@@ -340,7 +336,6 @@ def _bundle(
     }
     trace_bytes = _dump(made_trace)
     changelog_bytes = _dump(made_changelog)
-    to = _handoff_target(options, config, pod, root, task)
     digests = {
         DIFF: sha256_file(change),
         TRACE: sha256_file(trace_bytes),
@@ -365,10 +360,8 @@ def _bundle(
 
 
 def _reason(verdict: str | None, summary: str, to: str) -> str:
-    if verdict == "blocked":
-        return f"Blocked: {summary} (see the findings)"
-    if verdict == "changes-requested":
-        return f"Changes requested: {summary} (see the findings)"
+    if verdict in ("blocked", "changes-requested"):
+        return f"{VERDICT_LABELS[verdict]}: {summary} (see the findings)"
     return f"{summary} — ready for {to}"
 
 

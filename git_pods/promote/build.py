@@ -9,7 +9,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from git_pods.bundle import CHANGELOG, DIFF, HANDOFF, LOGS_DIR, PATCHES_DIR, TRACE, review_lines, verdict_of
+from git_pods.bundle import (
+    CHANGELOG,
+    DIFF,
+    HANDOFF,
+    LOGS_DIR,
+    PATCHES_DIR,
+    TRACE,
+    VERDICT_LABELS,
+    review_lines,
+    verdict_of,
+)
 from git_pods.diffscan import DiffSyntaxError, FileChange, scan
 from git_pods.errors import GitFailed
 from git_pods.gitio.runner import Git
@@ -221,9 +231,6 @@ def tree_changes(
     while len(out) < len(pairs):  # git writes nothing for a pair whose trees are equal
         out.append([])
     return out
-
-
-VERDICT_LABELS = {"approved": "Approved", "changes-requested": "Changes requested", "blocked": "Blocked"}
 
 
 def commit_message(

@@ -44,15 +44,18 @@ def parse_log(raw: tuple[bytes, bytes]) -> Log:
     for entry in claims.decode("utf-8", "surrogateescape").split("\0"):
         sha, sep, message = entry.partition("\x1f")
         if sep and sha in parents:
-            trailers[sha] = _claims(message, reviews)
+            trailers[sha], verdicts = _claims(message)
+            for patch, verdict in verdicts.items():
+                reviews.setdefault(patch, verdict)
     return Log(parents, times, trailers, tuple(reverts), reviews)
 
 
-def _claims(message: str, reviews: dict[str, str]) -> list[tuple[str, str | None, str | None]]:
+def _claims(message: str) -> tuple[list[tuple[str, str | None, str | None]], dict[str, str]]:
     """(patch id, pod, task) for each `Patch-Id:` line of a message, with the `Pod:` and `Task:` of
     its own paragraph (a squash merge's message has one per squashed commit), else the message's.
-    A paragraph's `Pod-Review:` marks its one patch id as a review answer (into reviews)."""
+    And the review answers among them: a paragraph's `Pod-Review:` marks its one patch id."""
     found: list[tuple[list[str], str | None, str | None]] = []
+    reviews: dict[str, str] = {}
     first_pod = first_task = None
     for paragraph in _PARAGRAPH.split(message):
         patches, pod, task, verdict = [], None, None, None
@@ -71,7 +74,8 @@ def _claims(message: str, reviews: dict[str, str]) -> list[tuple[str, str | None
             found.append((patches, pod, task))
             if verdict is not None and len(patches) == 1:
                 reviews.setdefault(patches[0], verdict)
-    return [(p, pod or first_pod, task or first_task) for patches, pod, task in found for p in patches]
+    claims = [(p, pod or first_pod, task or first_task) for patches, pod, task in found for p in patches]
+    return claims, reviews
 
 
 def _mark(parents: Mapping[str, list[str]], tip: str, label: str, marks: dict[str, str]) -> None:

@@ -101,8 +101,9 @@ def retro(facts: Facts, window: Window, superseded: Mapping[str, str], reverts: 
         inside = [r for r in mine if r.at in window]
         if inside:
             reviews.append(TaskReviews(task.id, len(inside), task.review_rounds, inside[-1].verdict))
-    made = Retro(window, rejections, ordered_rules, tuple(rework), bypasses, slowest, idle, ())
-    made = replace(made, reviews=tuple(reviews))
+    made = Retro(
+        window, rejections, ordered_rules, tuple(rework), bypasses, slowest, idle, (), tuple(reviews)
+    )
     return replace(made, questions=tuple(questions(made)))
 
 
