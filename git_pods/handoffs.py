@@ -40,26 +40,29 @@ class Latest:
     verdict: str | None = None  # the handed-over answer's review verdict (blocked widens the graph)
 
 
+def since_assignment(data: dict[str, Any], event: str) -> list[dict[str, Any]]:
+    """The ledger's history entries of one kind (handed-off, closed) made since the current
+    assignment, oldest first."""
+    since = ledger.when(data.get("created"))
+    return [
+        e
+        for e in data.get("history") or []
+        if e.get("event") == event and ledger.when(e.get("time")) >= since
+    ]
+
+
 def holder(data: dict[str, Any]) -> str:
     """The pod holding the task now: the receiver of the latest handoff made since the current
     assignment, else the assigned pod."""
-    since = ledger.when(data.get("created"))
-    current = str(data["pod"])
-    for entry in data.get("history") or []:
-        if entry.get("event") == "handed-off" and ledger.when(entry.get("time")) >= since:
-            current = str(entry["to"])
-    return current
+    handed = since_assignment(data, "handed-off")
+    return str(handed[-1]["to"]) if handed else str(data["pod"])
 
 
 def closed(data: dict[str, Any]) -> dict[str, Any] | None:
     """The ledger's `closed` entry when the task is closed: one made since the current assignment
     (assigning the task again reopens it)."""
-    since = ledger.when(data.get("created"))
-    found = None
-    for entry in data.get("history") or []:
-        if entry.get("event") == "closed" and ledger.when(entry.get("time")) >= since:
-            found = entry
-    return found
+    ended = since_assignment(data, "closed")
+    return ended[-1] if ended else None
 
 
 def archived_files(git: Git, patch: str) -> tuple[str, dict[str, bytes]] | None:
@@ -127,7 +130,11 @@ def latest(git: Git, root: Path, cwd: Path, source: str, config: Config) -> Late
         data = ledger.load(raw, ledger.path_of(source), max_bytes)
         assert data is not None
         answered = _answer_on_branch(git, root, data, config)
-        return _from_ledger(data, source) if answered is None or _handed_since(data) else answered
+        return (
+            _from_ledger(data, source)
+            if answered is None or since_assignment(data, "handed-off")
+            else answered
+        )
     patch = ids.patch_id_of(source)
     if ids.is_patch_id(patch):
         files = patch_files(git, root, patch)
@@ -151,16 +158,6 @@ def _from_file(path: Path, shown: str, max_bytes: int) -> Latest:
     return _from_log(data, task, None)
 
 
-def _handed_since(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ledger's handoffs made since the current assignment, oldest first."""
-    since = ledger.when(data.get("created"))
-    return [
-        e
-        for e in data.get("history") or []
-        if e.get("event") == "handed-off" and ledger.when(e.get("time")) >= since
-    ]
-
-
 def _answer_on_branch(git: Git, root: Path, data: dict[str, Any], config: Config) -> Latest | None:
     """The handoff of the assigned pod's answer, when the newest patch on the task branch is it
     (a promoted bundle hands the task on by its own handoff log, not by the ledger)."""
@@ -176,7 +173,7 @@ def _answer_on_branch(git: Git, root: Path, data: dict[str, Any], config: Config
 
 
 def _from_ledger(data: dict[str, Any], shown: str) -> Latest:
-    handed = _handed_since(data)
+    handed = since_assignment(data, "handed-off")
     if not handed:
         raise UsageError(
             f"--from {shown}: the task has not been handed off since it was assigned to {data['pod']}",

@@ -143,12 +143,8 @@ def _task(path: Path, max_bytes: int) -> dict[str, Any]:
         }
     who = handoffs.holder(data)
     since = data.get("created", "?")
-    for entry in data.get("history") or []:
-        if (
-            entry.get("event") == "handed-off"
-            and entry.get("to") == who
-            and ledger.when(entry.get("time")) >= ledger.when(since)
-        ):
+    for entry in handoffs.since_assignment(data, "handed-off"):
+        if entry.get("to") == who:
             since = entry.get("time", since)
     return {
         "task": data["task_id"],
