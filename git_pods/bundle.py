@@ -128,17 +128,15 @@ def verdict_of(trace: object) -> str | None:
     return verdict if verdict in VERDICTS else None
 
 
-def changes_nothing(diff: bytes | None) -> bool:
-    """No patch.diff, or one with nothing in it."""
-    return diff is None or not diff.strip()
+def review_only(verdict: str | None, diff: bytes | None) -> bool:
+    """A review or blocked answer that changes no code: a verdict, and no diff or an empty one."""
+    return verdict is not None and (diff is None or not diff.strip())
 
 
 def needed_files(verdict: str | None, diff: bytes | None) -> tuple[str, ...]:
     """The digested files a bundle must have: all four, or a review answer's trace and handoff
     when it changes nothing (its changelog is then optional)."""
-    if verdict is not None and changes_nothing(diff):
-        return REVIEW_ONLY_NEEDS
-    return DIGESTED
+    return REVIEW_ONLY_NEEDS if review_only(verdict, diff) else DIGESTED
 
 
 def archived_names(files: Mapping[str, bytes]) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from git_pods.bundle import (
     REVIEW_ONLY_NEEDS,
     TRACE,
     BundleFiles,
-    changes_nothing,
+    review_only,
     sha256_file,
     verdict_of,
 )
@@ -55,8 +55,8 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show, recount: bool 
     verdict = verdict_of(trace_data)
     raw_diff = read(bundle.diff, show(bundle.diff)) if bundle.diff is not None else None
     diff = raw_diff if isinstance(raw_diff, bytes) else None
-    review_only = verdict is not None and bundle.files_dir is None and changes_nothing(diff)
-    out = _completeness(bundle, show, review_only and not isinstance(raw_diff, Violation))
+    answer_only = bundle.files_dir is None and review_only(verdict, diff)
+    out = _completeness(bundle, show, answer_only and not isinstance(raw_diff, Violation))
     for name, result in checked.items():
         out.extend(result.violations)
         if result.raw is not None:
@@ -68,7 +68,7 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show, recount: bool 
         out.append(raw_diff)
     elif diff is not None and bundle.diff is not None:
         contents[DIFF] = diff
-        if not review_only:
+        if not answer_only:
             out.extend(check_diff(diff, show(bundle.diff), config, pod, recount))
     if bundle.files_dir is not None:
         out.extend(_whole_files(bundle, config, pod, show))
@@ -76,16 +76,16 @@ def check_bundle(bundle: BundleFiles, config: Config, show: Show, recount: bool 
     return out
 
 
-def _completeness(bundle: BundleFiles, show: Show, review_only: bool) -> list[Violation]:
+def _completeness(bundle: BundleFiles, show: Show, answer_only: bool) -> list[Violation]:
     """What is missing: a review answer that changes nothing needs only its trace and handoff."""
     out = []
     for name in LOG_SCHEMAS:
-        if name not in bundle.logs and not (review_only and name not in REVIEW_ONLY_NEEDS):
+        if name not in bundle.logs and not (answer_only and name not in REVIEW_ONLY_NEEDS):
             expected = bundle.folder / name
             yml = expected.with_suffix(".yml")
             hint = f"rename {yml.name} to {name}" if yml.exists() else None
             out.append(violation("GP200", f"{name} is missing", file=show(expected), hint=hint))
-    if bundle.diff is None and bundle.files_dir is None and not review_only:
+    if bundle.diff is None and bundle.files_dir is None and not answer_only:
         if bundle.kind == "archived":
             out.append(
                 violation(

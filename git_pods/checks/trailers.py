@@ -11,10 +11,10 @@ from git_pods.bundle import (
     HANDOFF,
     LOGS_DIR,
     PATCHES_DIR,
-    REVIEW_ONLY_NEEDS,
     TRACE,
     bundle_digest,
     needed_files,
+    review_only,
     verdict_of,
 )
 from git_pods.checks.artifact import check_bytes
@@ -74,7 +74,7 @@ def expected_for(
     if broken:
         return broken
     digest = bundle_digest({name: raw for name, raw in files.items() if raw is not None})
-    review = verdict if needed == REVIEW_ONLY_NEEDS else None
+    review = verdict if review_only(verdict, files.get(DIFF)) else None
     return Expected(patch_id, str(data["pod"]), str(data["task_id"]), digest, assisted, review)
 
 

@@ -25,6 +25,7 @@ from git_pods.bundle import (
     VERDICT_LABELS,
     VERDICTS,
     in_folder,
+    review_only,
     sha256_file,
 )
 from git_pods.checks.bundle_rules import check_bundle
@@ -326,7 +327,7 @@ def _bundle(
         if ran:
             review["ran"] = ran
         made_trace["review"] = review
-    review_only = options.verdict is not None and not change.strip()
+    answer_only = review_only(options.verdict, change)
     made_changelog = {
         **changelog,
         "patch_id": patch_id,
@@ -341,7 +342,7 @@ def _bundle(
         TRACE: sha256_file(trace_bytes),
         CHANGELOG: sha256_file(changelog_bytes),
     }
-    if review_only:
+    if answer_only:
         digests = {TRACE: digests[TRACE]}
     handoff: dict[str, Any] = {
         "from": pod,
@@ -354,7 +355,7 @@ def _bundle(
     }
     if head:
         handoff["base_commit"] = head
-    if review_only:  # a review or blocked answer that changes nothing: its trace and handoff
+    if answer_only:  # a review or blocked answer that changes nothing: its trace and handoff
         return {TRACE: trace_bytes, HANDOFF: _dump(handoff)}
     return {TRACE: trace_bytes, CHANGELOG: changelog_bytes, HANDOFF: _dump(handoff), DIFF: change}
 

@@ -12,10 +12,10 @@ from git_pods.bundle import (
     DIFF,
     LOG_SCHEMAS,
     QUEUE_DIR,
-    REVIEW_ONLY_NEEDS,
     TRACE,
     bundle_digest,
     needed_files,
+    review_only,
     verdict_of,
 )
 from git_pods.errors import UsageError
@@ -53,7 +53,7 @@ class Candidate:
     @property
     def review_only(self) -> bool:
         """A review or blocked answer that changes no code."""
-        return self.needed == REVIEW_ONLY_NEEDS
+        return review_only(self.verdict, self.files.get(DIFF))
 
     @property
     def digest(self) -> str | None:
